@@ -1,0 +1,413 @@
+package localserver
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// answer is the content of every choice of a response.
+type answer struct {
+	choices []answerChoice
+	usage   Usage
+}
+
+type answerChoice struct {
+	// content is the JSON content: a string, null, or an array of parts.
+	content json.RawMessage
+	// text is the content as text, for streaming; hasText says whether the
+	// content is a string.
+	text      string
+	hasText   bool
+	toolCalls []ToolCall
+	finish    string
+}
+
+func textChoice(text, finish string) answerChoice {
+	b, _ := marshal(text)
+	return answerChoice{content: b, text: text, hasText: true, finish: finish}
+}
+
+func wordCount(s string) int { return len(strings.Fields(s)) }
+
+// buildAnswer computes the deterministic answer to p, or the Fault's
+// Answer override.
+func (x *exchange) buildAnswer(p *chatRequest) answer {
+	var ans answer
+	prompt := 0
+	for _, m := range p.messages {
+		prompt += wordCount(m.text)
+	}
+	switch {
+	case x.fault != nil && x.fault.Answer != nil:
+		ans = x.overrideAnswer(p, x.fault.Answer)
+	case isImageModel(p.model):
+		ans = imageAnswer(p)
+	default:
+		ans = x.generatedAnswer(p)
+	}
+	if x.fault != nil && x.fault.Answer != nil && x.fault.Answer.Usage != nil {
+		ans.usage = *x.fault.Answer.Usage
+		return ans
+	}
+	completion := 0
+	for _, c := range ans.choices {
+		completion += wordCount(c.text)
+		for _, tc := range c.toolCalls {
+			completion += 1 + wordCount(tc.Arguments)
+		}
+	}
+	ans.usage = Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
+	return ans
+}
+
+func (x *exchange) overrideAnswer(p *chatRequest, a *Answer) answer {
+	var ans answer
+	for range p.n {
+		finish := a.FinishReason
+		if finish == "" {
+			finish = "stop"
+			if len(a.ToolCalls) > 0 {
+				finish = "tool_calls"
+			}
+		}
+		c := textChoice(a.Text, finish)
+		if a.Text == "" && len(a.ToolCalls) > 0 {
+			c = answerChoice{content: json.RawMessage("null"), finish: finish}
+		}
+		for _, tc := range a.ToolCalls {
+			if tc.ID == "" {
+				tc.ID = x.s.nextToolCallID()
+			}
+			c.toolCalls = append(c.toolCalls, tc)
+		}
+		ans.choices = append(ans.choices, c)
+	}
+	return ans
+}
+
+// imageText is the text part of a Gemini image answer.
+const imageText = "Here is your image."
+
+func imageAnswer(p *chatRequest) answer {
+	text := imageText
+	var opts []string
+	if p.aspectRatio != "" {
+		opts = append(opts, "aspect_ratio "+p.aspectRatio)
+	}
+	if p.imageSize != "" {
+		opts = append(opts, "image_size "+p.imageSize)
+	}
+	if len(opts) > 0 {
+		text = "Here is your image (" + strings.Join(opts, ", ") + ")."
+	}
+	type imageURL struct {
+		URL string `json:"url"`
+	}
+	type part struct {
+		Type     string    `json:"type"`
+		Text     string    `json:"text,omitempty"`
+		ImageURL *imageURL `json:"image_url,omitempty"`
+	}
+	b, _ := marshal([]part{
+		{Type: "text", Text: text},
+		{Type: "image_url", ImageURL: &imageURL{URL: ImageDataURL()}},
+	})
+	return answer{choices: []answerChoice{{content: b, text: text, finish: "stop"}}}
+}
+
+func (x *exchange) generatedAnswer(p *chatRequest) answer {
+	last := p.messages[len(p.messages)-1]
+	var ans answer
+
+	if calls := pickTools(p, last); len(calls) > 0 {
+		for range p.n {
+			c := answerChoice{content: json.RawMessage("null"), finish: "tool_calls"}
+			for _, t := range calls {
+				c.toolCalls = append(c.toolCalls, ToolCall{
+					ID:        x.s.nextToolCallID(),
+					Name:      t.name,
+					Arguments: toolArguments(t.parameters),
+				})
+			}
+			ans.choices = append(ans.choices, c)
+		}
+		return ans
+	}
+
+	var base string
+	if last.role == "tool" {
+		var results []string
+		for i := len(p.messages) - 1; i >= 0 && p.messages[i].role == "tool"; i-- {
+			results = append([]string{p.messages[i].text}, results...)
+		}
+		base = "Tool results: " + strings.Join(results, "; ")
+	} else {
+		user := ""
+		for i := len(p.messages) - 1; i >= 0; i-- {
+			if p.messages[i].role == "user" {
+				user = p.messages[i].text
+				break
+			}
+		}
+		base = AnswerPrefix + user
+	}
+
+	switch p.responseFormat {
+	case "json_object":
+		b, _ := marshal(map[string]string{"answer": base})
+		for range p.n {
+			ans.choices = append(ans.choices, textChoice(string(b), "stop"))
+		}
+		return ans
+	case "json_schema":
+		b, _ := marshal(Sample(p.jsonSchema))
+		for range p.n {
+			ans.choices = append(ans.choices, textChoice(string(b), "stop"))
+		}
+		return ans
+	}
+
+	for i := range p.n {
+		text := base
+		if p.n > 1 {
+			text = "[" + strconv.Itoa(i) + "] " + text
+		}
+		finish := "stop"
+		if words := strings.Fields(text); p.maxTokens > 0 && len(words) > p.maxTokens {
+			text = strings.Join(words[:p.maxTokens], " ")
+			finish = "length"
+		}
+		ans.choices = append(ans.choices, textChoice(text, finish))
+	}
+	return ans
+}
+
+// pickTools returns the tools to call, if any.
+func pickTools(p *chatRequest, last chatMessage) []chatTool {
+	if len(p.tools) == 0 || p.toolChoice == "none" || last.role != "user" {
+		return nil
+	}
+	if p.toolChoice == "named" {
+		for _, t := range p.tools {
+			if t.name == p.toolChoiceName {
+				return []chatTool{t}
+			}
+		}
+	}
+	if p.parallelCalls && strings.Contains(strings.ToLower(last.text), "parallel") {
+		return p.tools
+	}
+	return p.tools[:1]
+}
+
+// toolArguments returns the JSON arguments of a call to a tool with the
+// given parameters schema: a sample object.
+func toolArguments(params any) string {
+	v := Sample(params)
+	if _, ok := v.(map[string]any); !ok {
+		v = map[string]any{}
+	}
+	b, _ := marshal(v)
+	return string(b)
+}
+
+// Wire types.
+
+type completionJSON struct {
+	ID                string           `json:"id"`
+	Object            string           `json:"object"`
+	Created           int64            `json:"created"`
+	Model             string           `json:"model"`
+	SystemFingerprint string           `json:"system_fingerprint"`
+	Choices           []completionItem `json:"choices"`
+	Usage             *Usage           `json:"usage,omitempty"`
+}
+
+type completionItem struct {
+	Index        int             `json:"index"`
+	Message      *messageJSON    `json:"message,omitempty"`
+	Delta        *messageJSON    `json:"delta,omitempty"`
+	Logprobs     json.RawMessage `json:"logprobs"`
+	FinishReason *string         `json:"finish_reason"`
+}
+
+type messageJSON struct {
+	Role      string          `json:"role,omitempty"`
+	Content   json.RawMessage `json:"content,omitempty"`
+	ToolCalls []toolCallJSON  `json:"tool_calls,omitempty"`
+}
+
+type toolCallJSON struct {
+	Index    *int         `json:"index,omitempty"`
+	ID       string       `json:"id,omitempty"`
+	Type     string       `json:"type,omitempty"`
+	Function functionJSON `json:"function"`
+}
+
+type functionJSON struct {
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments"`
+}
+
+var jsonNull = json.RawMessage("null")
+
+func (x *exchange) completionID() string { return "chatcmpl-local-" + strconv.Itoa(x.n) }
+
+// writeCompletion writes a non-streamed answer.
+func (x *exchange) writeCompletion(p *chatRequest, ans answer) {
+	out := completionJSON{
+		ID:                x.completionID(),
+		Object:            "chat.completion",
+		Created:           Created,
+		Model:             p.model,
+		SystemFingerprint: SystemFingerprint,
+		Usage:             &ans.usage,
+	}
+	for i, c := range ans.choices {
+		msg := &messageJSON{Role: "assistant", Content: c.content}
+		for _, tc := range c.toolCalls {
+			msg.ToolCalls = append(msg.ToolCalls, toolCallJSON{
+				ID:       tc.ID,
+				Type:     "function",
+				Function: functionJSON{Name: tc.Name, Arguments: tc.Arguments},
+			})
+		}
+		finish := c.finish
+		out.Choices = append(out.Choices, completionItem{
+			Index: i, Message: msg, Logprobs: jsonNull, FinishReason: &finish,
+		})
+	}
+	b, err := marshal(out)
+	if err != nil {
+		x.writeError(&apiError{status: 500, message: err.Error(), typ: "server_error", code: "internal_error"})
+		return
+	}
+	x.setHeaders("application/json")
+	x.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	x.w.WriteHeader(200)
+	if x.fault != nil && x.fault.ResetAfterHeaders {
+		x.reset(true)
+		return
+	}
+	_, _ = x.w.Write(b)
+}
+
+// streamEvents returns the data events of a streamed answer, "[DONE]"
+// included, each as a complete "data: ...\n\n" event.
+func (x *exchange) streamEvents(p *chatRequest, ans answer) [][]byte {
+	var events [][]byte
+	add := func(c completionJSON) {
+		c.ID, c.Object, c.Created, c.Model, c.SystemFingerprint =
+			x.completionID(), "chat.completion.chunk", Created, p.model, SystemFingerprint
+		b, _ := marshal(c)
+		events = append(events, []byte("data: "+string(b)+"\n\n"))
+	}
+	one := func(i int, d *messageJSON, finish *string) {
+		add(completionJSON{Choices: []completionItem{{Index: i, Delta: d, Logprobs: jsonNull, FinishReason: finish}}})
+	}
+	for i, c := range ans.choices {
+		first := &messageJSON{Role: "assistant", Content: json.RawMessage(`""`)}
+		if !c.hasText {
+			first.Content = jsonNull
+		}
+		one(i, first, nil)
+		if c.hasText {
+			for _, piece := range splitWords(c.text) {
+				b, _ := marshal(piece)
+				one(i, &messageJSON{Content: b}, nil)
+			}
+		}
+		for k, tc := range c.toolCalls {
+			idx := k
+			one(i, &messageJSON{ToolCalls: []toolCallJSON{{
+				Index: &idx, ID: tc.ID, Type: "function",
+				Function: functionJSON{Name: tc.Name},
+			}}}, nil)
+			for _, piece := range splitBytes(tc.Arguments, 8) {
+				one(i, &messageJSON{ToolCalls: []toolCallJSON{{
+					Index: &idx, Function: functionJSON{Arguments: piece},
+				}}}, nil)
+			}
+		}
+		finish := c.finish
+		one(i, &messageJSON{}, &finish)
+	}
+	if p.includeUsage {
+		u := ans.usage
+		add(completionJSON{Choices: []completionItem{}, Usage: &u})
+	}
+	events = append(events, []byte("data: [DONE]\n\n"))
+	return events
+}
+
+// writeStream writes a streamed answer as server-sent events.
+func (x *exchange) writeStream(p *chatRequest, ans answer) {
+	events := x.streamEvents(p, ans)
+	if !x.startStream() {
+		return
+	}
+	resetAt, stallAt := 0, 0
+	if x.fault != nil {
+		resetAt, stallAt = x.fault.ResetAfterEvents, x.fault.StallAfterEvents
+	}
+	for i, ev := range events {
+		if i > 0 && !x.wait(x.s.cfg.chunkDelay) {
+			return
+		}
+		if resetAt > 0 && i == resetAt {
+			x.reset(true)
+			return
+		}
+		if stallAt > 0 && i == stallAt {
+			x.stall()
+			return
+		}
+		if !x.writeEvent(ev) {
+			return
+		}
+	}
+	switch {
+	case resetAt >= len(events):
+		x.reset(true)
+	case stallAt >= len(events):
+		x.stall()
+	}
+}
+
+// splitWords splits s into pieces of one word and the spaces after it, so
+// that joining the pieces gives s back.
+func splitWords(s string) []string {
+	var out []string
+	start := 0
+	inSpace := false
+	for i, r := range s {
+		space := r == ' ' || r == '\t' || r == '\n' || r == '\r'
+		if inSpace && !space {
+			out = append(out, s[start:i])
+			start = i
+		}
+		inSpace = space
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// splitBytes splits s into pieces of about n bytes, never inside a UTF-8
+// sequence.
+func splitBytes(s string, n int) []string {
+	var out []string
+	for len(s) > 0 {
+		end := 0
+		for end < len(s) && end < n {
+			_, size := utf8.DecodeRuneInString(s[end:])
+			end += size
+		}
+		out = append(out, s[:end])
+		s = s[end:]
+	}
+	return out
+}

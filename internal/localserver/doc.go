@@ -1,0 +1,26 @@
+// Package localserver implements a local, deterministic server that speaks
+// AIone's OpenAI-compatible chat-completions API.
+//
+// It is meant for tests, fault-injection suites, benchmarks and runnable
+// examples only; it is not a production server and not a faithful model of
+// the real service beyond the wire format. It listens only on the loopback
+// interface (127.0.0.1).
+//
+// A Server answers POST {base}/chat/completions with answers derived only
+// from the request, so that the same request always gets the same answer:
+//
+//   - a text answer of the form AnswerPrefix + the last user text, truncated
+//     to max_tokens (or max_completion_tokens) words with finish_reason
+//     "length", and n choices prefixed "[i] " when n > 1;
+//   - tool calls built from the tools' JSON schemas (see Sample) when the
+//     request offers tools and the last message comes from the user, and a
+//     "Tool results: ..." text once the tool results are sent back;
+//   - JSON mode and json_schema answers;
+//   - an array of content parts holding a real PNG for Gemini image models;
+//   - server-sent events when stream is true.
+//
+// Scripted faults (Fault) can be queued with Server.Enqueue, or chosen for
+// every request with Server.SetDefault and Server.SetDefaultFunc, to produce
+// error statuses, huge bodies, dropped or stalled connections, truncated or
+// malformed event streams, and keep-alive comments.
+package localserver
