@@ -48,7 +48,9 @@ var errTooComplex = errors.New("schema: validation too complex (recursive $ref o
 //
 // A document that does not fit yields a *[ValidationError] describing the
 // first mismatch with its JSON path, for example
-// "schema: $.location: missing required property". Malformed JSON in either
+// "schema: $.location: missing required property". An optional property
+// given as null is accepted, as encoding/json would decode it like an absent
+// one. Malformed JSON in either
 // input, a malformed schema, or a validation that is too expensive yields
 // another error.
 func Validate(schema json.RawMessage, data []byte) error {
@@ -491,6 +493,7 @@ func (v *validator) object(so *object, d *object, path string, depth int) error 
 			return schemaError("properties must be an object")
 		}
 	}
+	required := map[string]bool{}
 	if r, ok := so.get("required"); ok {
 		req, ok := r.([]any)
 		if !ok {
@@ -504,6 +507,7 @@ func (v *validator) object(so *object, d *object, path string, depth int) error 
 			if _, ok := d.get(ks); !ok {
 				return mismatch(childPath(path, ks), "missing required property")
 			}
+			required[ks] = true
 		}
 	}
 	additional, hasAdditional := so.get("additionalProperties")
@@ -521,6 +525,12 @@ func (v *validator) object(so *object, d *object, path string, depth int) error 
 				return mismatch(childPath(path, k), "unexpected property")
 			}
 			ps = additional
+		}
+		if d.vals[k] == nil && found && !required[k] {
+			// An optional property given as null decodes like an
+			// absent one (encoding/json leaves the field alone), so it
+			// is accepted whatever its schema.
+			continue
 		}
 		if err := v.validate(ps, d.vals[k], childPath(path, k), depth+1); err != nil {
 			return err

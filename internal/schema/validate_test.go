@@ -58,6 +58,8 @@ func TestValidate(t *testing.T) {
 		{"weather minimal", weather, `{"location":"Paris","days":3}`, ""},
 		{"weather full", weather, `{"location":"Paris","unit":"celsius","days":14,"hours":[1,2],"coords":{"lat":-90,"lon":2.5},"when":"2024-01-02T03:04:05+01:00","blob":"aGk=","code":"ABC","extra":{"a":1},"unknown":true}`, ""},
 		{"weather missing", weather, `{"days":3}`, "schema: $.location: missing required property"},
+		{"weather optional null", weather, `{"location":"Paris","days":3,"coords":null,"unit":null,"hours":null}`, ""},
+		{"weather required null", weather, `{"location":null,"days":3}`, "schema: $.location: expected string, got null"},
 		{"weather wrong type", weather, `{"location":5,"days":3}`, "schema: $.location: expected string, got integer"},
 		{"weather short", weather, `{"location":"","days":3}`, "schema: $.location: string is shorter than the minimum length 1"},
 		{"weather enum", weather, `{"location":"x","days":3,"unit":"kelvin"}`, `schema: $.unit: "kelvin" is not one of ["celsius", "fahrenheit"]`},
