@@ -50,9 +50,8 @@ var errTooComplex = errors.New("schema: validation too complex (recursive $ref o
 // first mismatch with its JSON path, for example
 // "schema: $.location: missing required property". An optional property
 // given as null is accepted, as encoding/json would decode it like an absent
-// one. Malformed JSON in either
-// input, a malformed schema, or a validation that is too expensive yields
-// another error.
+// one. Malformed JSON in either input, a malformed schema, or a validation
+// that is too expensive yields another error.
 func Validate(schema json.RawMessage, data []byte) error {
 	s, err := decode(schema)
 	if err != nil {
