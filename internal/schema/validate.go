@@ -31,7 +31,7 @@ func (e *ValidationError) Error() string {
 
 // Limits that keep Validate cheap on hostile schemas and documents.
 const (
-	maxSteps = 1_000_000 // schema/value pairs visited in one Validate call
+	maxSteps = 100_000 // schema/value pairs visited in one Validate call
 	maxDepth = 10_000    // nested validation calls
 )
 

@@ -167,12 +167,10 @@ func TestValidateAnyOfExponential(t *testing.T) {
 	t.Parallel()
 	s := `{"$defs":{"a":{"anyOf":[{"type":"array","items":{"$ref":"#/$defs/a"}},{"type":"array","items":{"$ref":"#/$defs/a"}}]}},"$ref":"#/$defs/a"}`
 	data := strings.Repeat("[", 40) + "1" + strings.Repeat("]", 40)
-	start := time.Now()
+	// The step budget, not the clock, bounds the work: the call must give
+	// up with errTooComplex rather than explore 2^40 branches.
 	err := Validate(json.RawMessage(s), []byte(data))
-	if err == nil {
-		t.Fatal("Validate = nil, want an error")
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("Validate took %v", d)
+	if !errors.Is(err, errTooComplex) {
+		t.Fatalf("Validate = %v, want errTooComplex", err)
 	}
 }
