@@ -23,4 +23,9 @@
 // every request with Server.SetDefault and Server.SetDefaultFunc, to produce
 // error statuses, huge bodies, dropped or stalled connections, truncated or
 // malformed event streams, and keep-alive comments.
+//
+// Server.Transport serves requests in memory, which testing/synctest
+// bubbles need (real sockets never block durably). A Server whose handlers
+// first ran inside a bubble must also be closed inside that bubble: its
+// WaitGroup then belongs to the bubble.
 package localserver

@@ -158,6 +158,10 @@ func newServer(opts ...Option) *Server {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	// Make the done channel now, outside any synctest bubble: made lazily
+	// by a first request from inside a bubble, it would belong to that
+	// bubble and Close from outside would crash.
+	_ = ctx.Done()
 	s := &Server{
 		cfg:        cfg,
 		done:       make(chan struct{}),
