@@ -1,0 +1,427 @@
+package aione
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Message roles.
+const (
+	RoleSystem    = "system"
+	RoleDeveloper = "developer"
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+	RoleTool      = "tool"
+)
+
+// ChatRequest is the JSON body of a chat completions request. The options
+// of a call fill it in; [Client.NewChatRequest] returns it for inspection,
+// logging or comparison. Pointer fields are nil when unset and are then not
+// sent, so an explicit zero (temperature 0) differs from no value.
+type ChatRequest struct {
+	Model               string            `json:"model"`
+	Messages            []Message         `json:"messages"`
+	Temperature         *float64          `json:"temperature,omitempty"`
+	TopP                *float64          `json:"top_p,omitempty"`
+	TopK                *int              `json:"top_k,omitempty"`
+	MaxTokens           *int              `json:"max_tokens,omitempty"`
+	MaxCompletionTokens *int              `json:"max_completion_tokens,omitempty"`
+	Stop                []string          `json:"stop,omitempty"`
+	Seed                *int64            `json:"seed,omitempty"`
+	N                   *int              `json:"n,omitempty"`
+	PresencePenalty     *float64          `json:"presence_penalty,omitempty"`
+	FrequencyPenalty    *float64          `json:"frequency_penalty,omitempty"`
+	LogitBias           map[string]int    `json:"logit_bias,omitempty"`
+	Logprobs            *bool             `json:"logprobs,omitempty"`
+	TopLogprobs         *int              `json:"top_logprobs,omitempty"`
+	User                string            `json:"user,omitempty"`
+	ReasoningEffort     string            `json:"reasoning_effort,omitempty"`
+	ServiceTier         string            `json:"service_tier,omitempty"`
+	Metadata            map[string]string `json:"metadata,omitempty"`
+	AspectRatio         string            `json:"aspect_ratio,omitempty"`
+	ImageSize           string            `json:"image_size,omitempty"`
+	ResponseFormat      *ResponseFormat   `json:"response_format,omitempty"`
+	Tools               []Tool            `json:"tools,omitempty"`
+	ToolChoice          *ToolChoice       `json:"tool_choice,omitempty"`
+	ParallelToolCalls   *bool             `json:"parallel_tool_calls,omitempty"`
+	Stream              bool              `json:"stream,omitempty"`
+	StreamOptions       *StreamOptions    `json:"stream_options,omitempty"`
+
+	// Extra holds top-level fields set with WithExtraField: they are added
+	// to the JSON, replacing named fields of the same key. A key whose
+	// value is nil is removed from the JSON.
+	Extra map[string]any `json:"-"`
+}
+
+// StreamOptions is the request's stream_options; see [WithStreamUsage].
+type StreamOptions struct {
+	IncludeUsage bool `json:"include_usage"`
+}
+
+// ResponseFormat is the request's response_format: "text", "json_object",
+// or "json_schema" with a schema.
+type ResponseFormat struct {
+	Type       string      `json:"type"`
+	JSONSchema *JSONSchema `json:"json_schema,omitempty"`
+}
+
+// JSONSchema describes the structured output asked for by a "json_schema"
+// response format.
+type JSONSchema struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Schema      json.RawMessage `json:"schema,omitempty"`
+	Strict      *bool           `json:"strict,omitempty"`
+}
+
+type chatRequestJSON ChatRequest // without the MarshalJSON method
+
+// MarshalJSON encodes the request, applying Extra: a named field keeps its
+// place with the new value, a removed one is left out, and new fields
+// follow in key order.
+func (r ChatRequest) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(chatRequestJSON(r))
+	if err != nil || len(r.Extra) == 0 {
+		return b, err
+	}
+	encode := func(k string) (json.RawMessage, error) {
+		raw, err := json.Marshal(r.Extra[k])
+		if err != nil {
+			return nil, fmt.Errorf("extra field %q: %v", k, err)
+		}
+		return raw, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(b)+64)
+	out = append(out, '{')
+	add := func(k string, v json.RawMessage) {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		kb, _ := json.Marshal(k)
+		out = append(out, kb...)
+		out = append(out, ':')
+		out = append(out, v...)
+	}
+	// Named fields, in the struct's order.
+	dec := json.NewDecoder(bytes.NewReader(b))
+	_, _ = dec.Token() // {
+	for dec.More() {
+		tok, _ := dec.Token()
+		k := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		if _, ok := r.Extra[k]; !ok {
+			add(k, v)
+			continue
+		}
+		if r.Extra[k] == nil {
+			continue
+		}
+		raw, err := encode(k)
+		if err != nil {
+			return nil, err
+		}
+		add(k, raw)
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.Extra)) {
+		if _, named := m[k]; named || r.Extra[k] == nil {
+			continue
+		}
+		raw, err := encode(k)
+		if err != nil {
+			return nil, err
+		}
+		add(k, raw)
+	}
+	return append(out, '}'), nil
+}
+
+// NewChatRequest returns the request that [Client.Chat] would send for these
+// arguments, after checking it. Nothing is sent.
+func (c *Client) NewChatRequest(model string, messages []Message, opts ...Option) (*ChatRequest, error) {
+	cl, err := c.newCall(opts)
+	if err != nil {
+		return nil, err
+	}
+	return cl.request(model, messages, false)
+}
+
+// request builds and checks the request body.
+func (c *call) request(model string, messages []Message, stream bool) (*ChatRequest, error) {
+	r := c.params
+	r.Model = model
+	r.Messages = messages
+	r.Stream = stream
+	if !stream {
+		r.StreamOptions = nil
+	}
+	if len(c.extra) > 0 {
+		r.Extra = make(map[string]any, len(c.extra))
+		for k, f := range c.extra {
+			if f.remove {
+				r.Extra[k] = nil
+			} else {
+				r.Extra[k] = f.value
+			}
+		}
+	}
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// validate reports the mistakes that can be seen before sending.
+func (r *ChatRequest) validate() error {
+	if r.Model == "" {
+		return errors.New("aione: empty model name")
+	}
+	if len(r.Messages) == 0 {
+		return errors.New("aione: no messages")
+	}
+	for i, m := range r.Messages {
+		switch m.Role {
+		case "":
+			return fmt.Errorf("aione: message %d has no role", i)
+		case RoleTool:
+			if m.ToolCallID == "" {
+				return fmt.Errorf("aione: message %d: a tool message needs a tool call ID", i)
+			}
+		}
+	}
+	checkRange := func(name string, v *float64, lo, hi float64) error {
+		if v != nil && (math.IsNaN(*v) || *v < lo || *v > hi) {
+			return fmt.Errorf("aione: %s %v is outside %v to %v", name, *v, lo, hi)
+		}
+		return nil
+	}
+	if err := errors.Join(
+		checkRange("temperature", r.Temperature, 0, 2),
+		checkRange("top_p", r.TopP, 0, 1),
+		checkRange("presence_penalty", r.PresencePenalty, -2, 2),
+		checkRange("frequency_penalty", r.FrequencyPenalty, -2, 2),
+	); err != nil {
+		return err
+	}
+	if r.N != nil && *r.N < 1 {
+		return fmt.Errorf("aione: n %d is less than 1", *r.N)
+	}
+	if r.MaxTokens != nil && *r.MaxTokens < 1 {
+		return fmt.Errorf("aione: max_tokens %d is less than 1", *r.MaxTokens)
+	}
+	if r.MaxCompletionTokens != nil && *r.MaxCompletionTokens < 1 {
+		return fmt.Errorf("aione: max_completion_tokens %d is less than 1", *r.MaxCompletionTokens)
+	}
+	return validateTools(r.Tools, r.ToolChoice)
+}
+
+// ChatResponse is the answer to a chat completions request. Its exported
+// JSON fields mirror the wire format; the rest come from the HTTP response.
+type ChatResponse struct {
+	ID                string   `json:"id"`
+	Object            string   `json:"object"`
+	Created           int64    `json:"created"`
+	Model             string   `json:"model"`
+	SystemFingerprint string   `json:"system_fingerprint,omitempty"`
+	ServiceTier       string   `json:"service_tier,omitempty"`
+	Choices           []Choice `json:"choices"`
+	Usage             *Usage   `json:"usage,omitempty"`
+
+	// RequestID is the x-request-id (or X-Oneapi-Request-Id) header.
+	RequestID string `json:"-"`
+	// RateLimit holds the x-ratelimit-* headers.
+	RateLimit RateLimit `json:"-"`
+	// Header holds all the response headers.
+	Header http.Header `json:"-"`
+	// Raw is the response body exactly as received, so that fields the
+	// types do not name (annotations, provider extensions) are never lost.
+	// For a stream's Response it is nil.
+	Raw json.RawMessage `json:"-"`
+}
+
+// Choice is one of the answers in a [ChatResponse].
+type Choice struct {
+	Index        int       `json:"index"`
+	Message      Message   `json:"message"`
+	FinishReason string    `json:"finish_reason"`
+	Logprobs     *Logprobs `json:"logprobs,omitempty"`
+}
+
+// Finish reasons.
+const (
+	FinishStop          = "stop"
+	FinishLength        = "length"
+	FinishToolCalls     = "tool_calls"
+	FinishContentFilter = "content_filter"
+)
+
+// Usage counts the tokens of a request and its answer.
+type Usage struct {
+	PromptTokens            int                      `json:"prompt_tokens"`
+	CompletionTokens        int                      `json:"completion_tokens"`
+	TotalTokens             int                      `json:"total_tokens"`
+	PromptTokensDetails     *PromptTokensDetails     `json:"prompt_tokens_details,omitempty"`
+	CompletionTokensDetails *CompletionTokensDetails `json:"completion_tokens_details,omitempty"`
+}
+
+// PromptTokensDetails breaks down the prompt tokens.
+type PromptTokensDetails struct {
+	CachedTokens int `json:"cached_tokens"`
+	AudioTokens  int `json:"audio_tokens,omitempty"`
+}
+
+// CompletionTokensDetails breaks down the completion tokens.
+type CompletionTokensDetails struct {
+	ReasoningTokens          int `json:"reasoning_tokens"`
+	AudioTokens              int `json:"audio_tokens,omitempty"`
+	AcceptedPredictionTokens int `json:"accepted_prediction_tokens,omitempty"`
+	RejectedPredictionTokens int `json:"rejected_prediction_tokens,omitempty"`
+}
+
+// Logprobs holds the log probabilities of a choice's tokens.
+type Logprobs struct {
+	Content []TokenLogprob `json:"content"`
+	Refusal []TokenLogprob `json:"refusal,omitempty"`
+}
+
+// TokenLogprob is one token's log probability and its most likely
+// alternatives.
+type TokenLogprob struct {
+	Token       string       `json:"token"`
+	Logprob     float64      `json:"logprob"`
+	Bytes       []int        `json:"bytes"`
+	TopLogprobs []TopLogprob `json:"top_logprobs"`
+}
+
+// TopLogprob is one of the most likely tokens at a position.
+type TopLogprob struct {
+	Token   string  `json:"token"`
+	Logprob float64 `json:"logprob"`
+	Bytes   []int   `json:"bytes"`
+}
+
+// RateLimit is what the x-ratelimit-* response headers say. A field is zero
+// when its header is absent or unreadable.
+type RateLimit struct {
+	LimitRequests     int
+	RemainingRequests int
+	ResetRequests     time.Duration
+	LimitTokens       int
+	RemainingTokens   int
+	ResetTokens       time.Duration
+}
+
+func parseRateLimit(h http.Header) RateLimit {
+	num := func(k string) int {
+		n, _ := strconv.Atoi(h.Get(k))
+		return n
+	}
+	dur := func(k string) time.Duration {
+		v := h.Get(k)
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 && s < 1e9 {
+			return time.Duration(s * float64(time.Second))
+		}
+		return 0
+	}
+	return RateLimit{
+		LimitRequests:     num("X-Ratelimit-Limit-Requests"),
+		RemainingRequests: num("X-Ratelimit-Remaining-Requests"),
+		ResetRequests:     dur("X-Ratelimit-Reset-Requests"),
+		LimitTokens:       num("X-Ratelimit-Limit-Tokens"),
+		RemainingTokens:   num("X-Ratelimit-Remaining-Tokens"),
+		ResetTokens:       dur("X-Ratelimit-Reset-Tokens"),
+	}
+}
+
+// Text returns the text of the first choice, or "" if there is none.
+func (r *ChatResponse) Text() string {
+	if r == nil || len(r.Choices) == 0 {
+		return ""
+	}
+	return r.Choices[0].Message.Content.Text()
+}
+
+// maxResponseBody bounds a non-streaming answer. Image answers are large,
+// so the bound is generous.
+const maxResponseBody = 256 << 20
+
+// Chat sends messages to model and returns the whole answer. Call options
+// apply to this call only, on top of the client's.
+//
+// A non-2xx answer, or a 200 answer holding an error object, is an
+// [*APIError]. Retryable failures are retried first; see [WithMaxRetries].
+func (c *Client) Chat(ctx context.Context, model string, messages []Message, opts ...Option) (*ChatResponse, error) {
+	cl, err := c.newCall(opts)
+	if err != nil {
+		return nil, err
+	}
+	req, err := cl.request(model, messages, false)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("aione: encoding request: %v", err)
+	}
+	if cl.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cl.timeout)
+		defer cancel()
+	}
+	resp, err := cl.send(ctx, body, false)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, cl.ctxError(ctx, fmt.Errorf("aione: reading response: %v", err))
+		}
+		return nil, fmt.Errorf("aione: reading response: %w", err)
+	}
+	if len(data) > maxResponseBody {
+		return nil, fmt.Errorf("aione: response larger than %d bytes", maxResponseBody)
+	}
+	return decodeResponse(resp.StatusCode, resp.Header, data)
+}
+
+// decodeResponse decodes a 2xx body, which may still hold an error object.
+func decodeResponse(status int, h http.Header, data []byte) (*ChatResponse, error) {
+	var out struct {
+		ChatResponse
+		Error json.RawMessage `json:"error"`
+	}
+	if err := json.Unmarshal(data, &out); err != nil {
+		e := newAPIError(status, h, data)
+		return nil, fmt.Errorf("aione: decoding response (status %d, content type %q): %v: %q", status, h.Get("Content-Type"), err, e.Message)
+	}
+	if len(out.Error) > 0 && !isNull(out.Error) {
+		return nil, newAPIError(status, h, data)
+	}
+	r := &out.ChatResponse
+	r.Header = h
+	r.RequestID = requestID(h)
+	r.RateLimit = parseRateLimit(h)
+	r.Raw = data
+	return r, nil
+}

@@ -1,0 +1,116 @@
+package aione_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+
+	aione "github.com/aione/aione-go"
+	"github.com/aione/aione-go/internal/localserver"
+)
+
+// newExampleClient returns a client for a local AIone-compatible server, so
+// that the examples run offline. Real code calls aione.NewClient() and
+// takes the key from AIONE_API_KEY.
+func newExampleClient(opts ...aione.Option) (*aione.Client, func()) {
+	srv := localserver.New()
+	all := append([]aione.Option{aione.WithBaseURL(srv.URL), aione.WithAPIKey(localserver.DefaultAPIKey)}, opts...)
+	client, err := aione.NewClient(all...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return client, srv.Close
+}
+
+func ExampleClient_Chat() {
+	client, stop := newExampleClient()
+	defer stop()
+
+	resp, err := client.Chat(context.Background(), "claude-sonnet-4-6", []aione.Message{
+		aione.SystemMessage("You are a helpful assistant."),
+		aione.UserMessage("What is an API gateway?"),
+	}, aione.WithTemperature(0.7), aione.WithMaxTokens(500))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Text())
+	fmt.Println(resp.Choices[0].FinishReason, resp.Usage.TotalTokens)
+	// Output:
+	// Hello from AIone local server. You said: What is an API gateway?
+	// stop 22
+}
+
+func ExampleNewClient() {
+	// Defaults given here apply to every call; a call's own options win.
+	client, err := aione.NewClient(
+		aione.WithAPIKey("sk-nex-example"),
+		aione.WithMaxRetries(3),
+		aione.WithTemperature(0.2),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(client.BaseURL())
+	fmt.Println(client) // the key is never printed
+	// Output:
+	// https://api.nexara.net/v1
+	// aione.Client{BaseURL: "https://api.nexara.net/v1", APIKey: [REDACTED]}
+}
+
+func ExampleAPIError() {
+	client, stop := newExampleClient(aione.WithMaxRetries(0))
+	defer stop()
+
+	_, err := client.Chat(context.Background(), "claude-sonnet-4-6", []aione.Message{aione.UserMessage("hi")},
+		aione.WithAPIKey("sk-nex-wrong"))
+	var apiErr *aione.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Code)
+		fmt.Println(apiErr.Message)
+	}
+	// Output:
+	// 401 invalid_api_key
+	// Invalid API key
+}
+
+func ExampleChatResponse_Images() {
+	client, stop := newExampleClient()
+	defer stop()
+
+	resp, err := client.Chat(context.Background(), "gemini-2.5-flash-image",
+		[]aione.Message{aione.UserMessage("A lighthouse at dusk")},
+		aione.WithAspectRatio("16:9"), aione.WithImageSize("1K"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	images, err := resp.Images()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, img := range images {
+		// Real code would os.WriteFile("out.png", img.Data, 0o644).
+		fmt.Println(img.MIMEType, len(img.Data) > 0)
+	}
+	// Output:
+	// image/png true
+}
+
+func ExampleWithExtraField() {
+	client, err := aione.NewClient(aione.WithAPIKey("sk-nex-example"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	req, err := client.NewChatRequest("claude-sonnet-4-6", []aione.Message{aione.UserMessage("hi")},
+		aione.WithMaxTokens(100),
+		aione.WithExtraField("thinking", map[string]any{"type": "enabled", "budget_tokens": 1024}),
+		aione.WithExtraField("max_tokens", nil), // remove a named field
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	body, _ := req.MarshalJSON()
+	fmt.Println(string(body))
+	// Output:
+	// {"model":"claude-sonnet-4-6","messages":[{"role":"user","content":"hi"}],"thinking":{"budget_tokens":1024,"type":"enabled"}}
+}
