@@ -32,7 +32,7 @@ func (e *ValidationError) Error() string {
 // Limits that keep Validate cheap on hostile schemas and documents.
 const (
 	maxSteps = 100_000 // schema/value pairs visited in one Validate call
-	maxDepth = 10_000    // nested validation calls
+	maxDepth = 10_000  // nested validation calls
 )
 
 // errTooComplex is returned when validation exceeds maxSteps or maxDepth.
