@@ -1,0 +1,148 @@
+// Command retry shows the SDK's retry policy at work: which failures are
+// retried and which are not, how long the client waits, and how a retry
+// hook and a debug logger see every retry.
+//
+// Without AIONE_API_KEY it runs against a local AIone-compatible server that
+// it tells to fail first (a 503, a rate limit, a dropped connection, a spent
+// quota), so it works offline and shows each rule:
+//
+//	go run ./examples/retry
+//	go run ./examples/retry -log   # also print the SDK's debug log
+//
+// With AIONE_API_KEY set it makes one call to AIone with the same hook and
+// prints whatever retries that call needed (usually none); AIONE_MODEL picks
+// the model (claude-sonnet-4-6 by default).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"time"
+
+	aione "github.com/aione/aione-go"
+	"github.com/aione/aione-go/internal/localserver"
+	"github.com/aione/aione-go/internal/offline"
+)
+
+func main() {
+	debug := flag.Bool("log", false, "print the SDK's debug log (each attempt and retry) to stderr")
+	flag.Parse()
+
+	// The hook sees every retry before its wait starts.
+	retries := 0
+	opts := []aione.Option{
+		aione.WithRetryHook(func(r aione.RetryInfo) {
+			retries++
+			fmt.Printf("  retry: attempt %d failed (%v); waiting %v\n", r.Attempt, r.Err, r.Wait.Round(time.Millisecond))
+		}),
+	}
+	if *debug {
+		logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		opts = append(opts, aione.WithLogger(logger))
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	if os.Getenv("AIONE_API_KEY") != "" {
+		client, model, stop, err := offline.Client("claude-sonnet-4-6", opts...)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer stop()
+		ask(ctx, client, model, "one call to AIone")
+		fmt.Printf("%d retries were needed.\n", retries)
+		return
+	}
+
+	// Offline: a local server we can script, so that the retries happen.
+	srv := localserver.New()
+	defer srv.Close()
+	fmt.Fprintf(os.Stderr, "AIONE_API_KEY is not set: using a local AIone-compatible server at %s\n", srv.URL)
+	opts = append([]aione.Option{
+		aione.WithBaseURL(srv.URL),
+		aione.WithAPIKey(localserver.DefaultAPIKey),
+		// The defaults: up to 2 retries, waits from about 0.5s doubling up
+		// to 8s, each jittered by ±50%. Spelled out here to show the knobs.
+		aione.WithMaxRetries(aione.DefaultMaxRetries),
+		aione.WithBackoff(aione.DefaultMinBackoff, aione.DefaultMaxBackoff),
+	}, opts...)
+	client, err := aione.NewClient(opts...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	const model = "claude-sonnet-4-6"
+	overloaded := localserver.Fault{Status: 503, Body: localserver.ErrorJSON("The server is overloaded", "server_error", "")}
+
+	fmt.Println("1. A 503, then a 429 asking for 300ms (retry-after-ms): both retried.")
+	srv.Enqueue(overloaded, localserver.Fault{
+		Status:       429,
+		Body:         localserver.ErrorJSON("Rate limit reached", "rate_limit_exceeded", "rate_limit_exceeded"),
+		RetryAfterMS: "300",
+	})
+	ask(ctx, client, model, "first question")
+
+	fmt.Println("2. A connection dropped before any answer, while opening a stream: retried.")
+	srv.Enqueue(localserver.Fault{ResetBeforeHeaders: true})
+	stream(ctx, client, model, "second question")
+
+	fmt.Println("3. A 429 saying the quota is spent: waiting will not help, so no retry.")
+	srv.Enqueue(localserver.Fault{Status: 429, Body: localserver.ErrorJSON("You exceeded your current quota", "insufficient_quota", "insufficient_quota")})
+	ask(ctx, client, model, "third question")
+
+	fmt.Println("4. A 429 asking for 30s, more than the 8s cap: the call fails at once, the caller decides.")
+	srv.Enqueue(localserver.Fault{Status: 429, Body: localserver.ErrorJSON("Rate limit reached", "rate_limit_exceeded", ""), RetryAfter: "30"})
+	ask(ctx, client, model, "fourth question")
+
+	fmt.Println("5. Two 503s with WithMaxRetries(1) for this call: the budget runs out after 2 attempts.")
+	srv.Enqueue(overloaded, overloaded)
+	ask(ctx, client, model, "fifth question", aione.WithMaxRetries(1))
+
+	fmt.Printf("The hook saw %d retries; the server saw %d requests.\n", retries, srv.RequestCount())
+}
+
+// ask makes one Chat call and prints its answer or its error.
+func ask(ctx context.Context, client *aione.Client, model, question string, opts ...aione.Option) {
+	resp, err := client.Chat(ctx, model, []aione.Message{aione.UserMessage(question)}, opts...)
+	report(err)
+	if err == nil {
+		fmt.Println("  answer:", resp.Text())
+	}
+}
+
+// stream reads one streamed answer and prints it or its error.
+func stream(ctx context.Context, client *aione.Client, model, question string) {
+	s, err := client.ChatStream(ctx, model, []aione.Message{aione.UserMessage(question)})
+	if err != nil {
+		report(err)
+		return
+	}
+	defer s.Close()
+	fmt.Print("  streamed: ")
+	for s.Next() {
+		for _, c := range s.Current().Choices {
+			fmt.Print(c.Delta.Content)
+		}
+	}
+	fmt.Println()
+	report(s.Err())
+}
+
+// report prints what an error tells the caller: the status, how many
+// attempts were made and how long the server asked to wait.
+func report(err error) {
+	if err == nil {
+		return
+	}
+	var apiErr *aione.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Printf("  error: status %d after %d attempt(s), Retry-After %v: %v\n", apiErr.StatusCode, apiErr.Attempts, apiErr.RetryAfter, err)
+		return
+	}
+	fmt.Println("  error:", err)
+}
