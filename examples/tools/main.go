@@ -1,0 +1,90 @@
+// Command tools lets a model call a Go function: a weather tool whose
+// arguments schema is derived from a struct. The SDK's tool runner sends the
+// question with the tool, runs the calls the model asks for, sends the
+// results back and prints the final answer. Without AIONE_API_KEY it runs
+// against a local AIone-compatible server, which plays the model (and fills
+// the tool's arguments with sample values), so it works offline:
+//
+//	go run ./examples/tools
+//
+// With AIONE_API_KEY set it uses AIone; AIONE_MODEL picks the model
+// (claude-sonnet-4-6 by default).
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"strings"
+	"time"
+
+	aione "github.com/aione/aione-go"
+	"github.com/aione/aione-go/internal/offline"
+)
+
+// weatherArgs are the tool's arguments; the tags become its JSON Schema.
+type weatherArgs struct {
+	City string `json:"city" description:"City name, such as Paris or Tokyo."`
+	Unit string `json:"unit,omitempty" enum:"celsius,fahrenheit" description:"Temperature unit; celsius by default."`
+}
+
+// weather is the tool's result, sent back to the model as JSON.
+type weather struct {
+	City        string `json:"city"`
+	Temperature int    `json:"temperature"`
+	Unit        string `json:"unit"`
+	Conditions  string `json:"conditions"`
+}
+
+// getWeather pretends to look the weather up.
+func getWeather(ctx context.Context, a weatherArgs) (weather, error) {
+	if strings.TrimSpace(a.City) == "" {
+		return weather{}, fmt.Errorf("a city is required")
+	}
+	w := weather{City: a.City, Temperature: 22, Unit: "celsius", Conditions: "sunny"}
+	if a.Unit == "fahrenheit" {
+		w.Temperature, w.Unit = 72, "fahrenheit"
+	}
+	return w, nil
+}
+
+func main() {
+	client, model, stop, err := offline.Client("claude-sonnet-4-6")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer stop()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	tool, err := aione.NewFunctionTool("get_weather", "Get the current weather in a city.", getWeather)
+	if err != nil {
+		log.Fatal(err)
+	}
+	runner := &aione.ToolRunner{
+		Client: client,
+		Model:  model,
+		Tools:  []aione.RunnableTool{tool},
+		// Print each step as it happens.
+		OnEvent: func(e aione.ToolEvent) {
+			switch {
+			case e.Response != nil && len(e.Response.ToolCalls()) > 0:
+				for _, c := range e.Response.ToolCalls() {
+					fmt.Printf("step %d: the model calls %s(%s)\n", e.Step, c.Function.Name, c.Function.Arguments)
+				}
+			case e.Response == nil:
+				fmt.Printf("step %d: %s returned %s (in %v)\n", e.Step, e.Call.Function.Name, e.Result, e.Duration.Round(time.Microsecond))
+			}
+		},
+	}
+	run, err := runner.Run(ctx, []aione.Message{
+		aione.SystemMessage("Use the tools to answer. Be brief."),
+		aione.UserMessage("What's the weather like in Paris right now?"),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("Answer:", run.Text())
+	fmt.Printf("%d model turns, %d messages, %d tokens\n", run.Steps, len(run.Messages), run.Usage.TotalTokens)
+}
