@@ -319,7 +319,7 @@ func TestAPIErrorShapes(t *testing.T) {
 			if len(apiErr.Body) > maxErrorExcerpt {
 				t.Errorf("Body holds %d bytes, want at most %d", len(apiErr.Body), maxErrorExcerpt)
 			}
-			if msg := err.Error(); !strings.HasPrefix(msg, "aione: ") || !strings.Contains(msg, fmt.Sprint(tt.status)) {
+			if msg := err.Error(); !strings.HasPrefix(msg, "aione: ") || tt.status != 200 && !strings.Contains(msg, fmt.Sprint(tt.status)) {
 				t.Errorf("Error() = %q: want the prefix and the status", msg)
 			}
 		})
@@ -342,7 +342,7 @@ func TestAPIErrorMessage(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 	e = &APIError{StatusCode: 200, Message: "boom"}
-	if got, want := e.Error(), "aione: 200: boom"; got != want {
+	if got, want := e.Error(), "aione: error in answer: boom"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }

@@ -66,9 +66,14 @@ type APIError struct {
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("aione: ")
-	if e.StatusCode != 0 {
+	switch e.StatusCode {
+	case 0:
+	case http.StatusOK:
+		// The status said success; the body or the stream said otherwise.
+		b.WriteString("error in answer: ")
+	default:
 		b.WriteString(strconv.Itoa(e.StatusCode))
-		if t := http.StatusText(e.StatusCode); t != "" && e.StatusCode != http.StatusOK {
+		if t := http.StatusText(e.StatusCode); t != "" {
 			b.WriteByte(' ')
 			b.WriteString(t)
 		}

@@ -1,0 +1,281 @@
+package aione
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+)
+
+// accumulator merges a stream's chunks into a ChatResponse. It works on the
+// hot path, so it appends into buffers it keeps and builds strings only
+// when response is called.
+type accumulator struct {
+	id, model, fingerprint, tier string
+	created                      int64
+	usage                        *Usage
+	header                       http.Header
+	choices                      []choiceAcc // by choice index
+}
+
+// choiceAcc is one choice merged so far.
+type choiceAcc struct {
+	seen      bool // a chunk named this choice (indexes can have gaps)
+	role      string
+	content   []byte
+	refusal   []byte
+	reasoning []byte
+	hasText   bool // a non-empty content delta arrived
+	calls     []callAcc
+	// slots maps the index the server gives a tool call (or its position
+	// in the chunk when it gives none) to the call's position in calls.
+	// They differ when a gateway numbers every call 0: a new call ID under
+	// a used number starts a new call.
+	slots    []int
+	finish   string
+	logprobs *Logprobs
+	images   []ContentPart
+}
+
+// callAcc is one tool call merged from its fragments.
+type callAcc struct {
+	id, typ, name string
+	args          []byte
+	claimed       bool // false for a gap left by an index that skipped ahead
+}
+
+const (
+	// maxChoices bounds the choice index a server can make the client
+	// allocate for.
+	maxChoices = 1024
+	// maxToolCalls bounds the index of a tool call.
+	maxToolCalls = 1024
+)
+
+// init starts a new response whose HTTP headers are h.
+func (a *accumulator) init(h http.Header) { *a = accumulator{header: h} }
+
+// add merges c into the response and resolves the indexes the server left
+// out, writing them back into c so that Current shows them. It fails on
+// an index too large to be real.
+func (a *accumulator) add(c *ChatChunk) error {
+	if err := checkIndexes(c); err != nil {
+		return err
+	}
+	a.id = pick(a.id, c.ID)
+	a.model = pick(a.model, c.Model)
+	a.fingerprint = pick(a.fingerprint, c.SystemFingerprint)
+	a.tier = pick(a.tier, c.ServiceTier)
+	if c.Created != 0 {
+		a.created = c.Created
+	}
+	if c.Usage != nil {
+		a.usage = cloneUsage(c.Usage) // c is the caller's to change
+	}
+	for i := range c.Choices {
+		ch := &c.Choices[i]
+		if ch.Index < 0 {
+			ch.Index = i
+		}
+		for len(a.choices) <= ch.Index {
+			a.choices = append(a.choices, choiceAcc{})
+		}
+		a.choices[ch.Index].add(ch)
+	}
+	return nil
+}
+
+// checkIndexes fails on a chunk with a choice or tool call index too large
+// to be real, before any of it is merged: a server must not make the
+// client allocate for a billion choices.
+func checkIndexes(c *ChatChunk) error {
+	for i, ch := range c.Choices {
+		if ch.Index >= maxChoices || ch.Index < 0 && i >= maxChoices {
+			return fmt.Errorf("aione: stream chunk: choice index %d is out of range", max(ch.Index, i))
+		}
+		for j, t := range ch.Delta.ToolCalls {
+			if t.Index >= maxToolCalls || t.Index < 0 && j >= maxToolCalls {
+				return fmt.Errorf("aione: stream chunk: tool call index %d is out of range", max(t.Index, j))
+			}
+		}
+	}
+	return nil
+}
+
+// pick returns s, or old when s is empty.
+func pick(old, s string) string {
+	if s != "" {
+		return s
+	}
+	return old
+}
+
+func (ca *choiceAcc) add(ch *ChunkChoice) {
+	ca.seen = true
+	d := &ch.Delta
+	if d.Role != "" {
+		ca.role = d.Role
+	}
+	if d.Content != "" {
+		ca.content = append(ca.content, d.Content...)
+		ca.hasText = true
+	}
+	ca.refusal = append(ca.refusal, d.Refusal...)
+	ca.reasoning = append(ca.reasoning, d.ReasoningContent...)
+	ca.images = append(ca.images, d.Images...)
+	if ch.FinishReason != "" {
+		ca.finish = ch.FinishReason
+	}
+	if lp := ch.Logprobs; lp != nil {
+		if ca.logprobs == nil {
+			ca.logprobs = &Logprobs{}
+		}
+		ca.logprobs.Content = append(ca.logprobs.Content, lp.Content...)
+		ca.logprobs.Refusal = append(ca.logprobs.Refusal, lp.Refusal...)
+	}
+	for i := range d.ToolCalls {
+		ca.addCall(&d.ToolCalls[i], i)
+	}
+}
+
+// addCall merges the tool call fragment t, found at position pos of its
+// chunk's tool calls. A fragment with no index is numbered by its position.
+// A fragment carrying an ID other than the one of the call its number
+// points to starts a new call: gateways that number every call 0, or none,
+// still give each call its own ID in its first fragment. The number is
+// below maxToolCalls (see checkIndexes); the calls can be more, but only
+// as many as the IDs the server sent.
+func (ca *choiceAcc) addCall(t *ToolCallDelta, pos int) {
+	w := t.Index
+	if w < 0 {
+		w = pos
+	}
+	for len(ca.slots) <= w {
+		ca.slots = append(ca.slots, -1)
+	}
+	k := ca.slots[w]
+	switch {
+	case k < 0:
+		k = ca.claim(w)
+	case t.ID != "" && ca.calls[k].id != "" && ca.calls[k].id != t.ID:
+		k = ca.claim(len(ca.calls))
+	}
+	ca.slots[w] = k
+	t.Index = k
+	c := &ca.calls[k]
+	c.id = pick(c.id, t.ID)
+	c.typ = pick(c.typ, t.Type)
+	if c.name == "" {
+		c.name = t.Function.Name
+	}
+	c.args = append(c.args, t.Function.Arguments...)
+}
+
+// claim returns the position of a new call: want if that is free, else
+// the end of the list.
+func (ca *choiceAcc) claim(want int) int {
+	if want < len(ca.calls) && ca.calls[want].claimed {
+		want = len(ca.calls)
+	}
+	for len(ca.calls) <= want {
+		ca.calls = append(ca.calls, callAcc{})
+	}
+	ca.calls[want].claimed = true
+	return want
+}
+
+// complete reports whether at least one choice was seen and every choice
+// seen has a finish reason.
+func (a *accumulator) complete() bool {
+	if len(a.choices) == 0 {
+		return false
+	}
+	for _, c := range a.choices {
+		if c.seen && c.finish == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// response builds the ChatResponse received so far. It shares nothing
+// mutable with the accumulator.
+func (a *accumulator) response() *ChatResponse {
+	r := &ChatResponse{
+		ID:                a.id,
+		Object:            "chat.completion",
+		Created:           a.created,
+		Model:             a.model,
+		SystemFingerprint: a.fingerprint,
+		ServiceTier:       a.tier,
+		Header:            a.header,
+		RequestID:         requestID(a.header),
+		RateLimit:         parseRateLimit(a.header),
+		Usage:             cloneUsage(a.usage),
+	}
+	for i, c := range a.choices {
+		if !c.seen {
+			continue
+		}
+		m := Message{
+			Role:             c.role,
+			Refusal:          string(c.refusal),
+			ReasoningContent: string(c.reasoning),
+			Images:           slices.Clone(c.images),
+		}
+		if m.Role == "" {
+			m.Role = RoleAssistant
+		}
+		// Content is null only for a message that calls tools or refuses
+		// without text, as in a non-streamed answer.
+		if c.hasText || !c.hasCalls() && len(c.refusal) == 0 {
+			m.Content = TextContent(string(c.content))
+		}
+		for _, tc := range c.calls {
+			if !tc.claimed {
+				continue
+			}
+			typ := tc.typ
+			if typ == "" {
+				typ = "function"
+			}
+			m.ToolCalls = append(m.ToolCalls, ToolCall{
+				ID:       tc.id,
+				Type:     typ,
+				Function: FunctionCall{Name: tc.name, Arguments: string(tc.args)},
+			})
+		}
+		var lp *Logprobs
+		if c.logprobs != nil {
+			lp = &Logprobs{Content: slices.Clone(c.logprobs.Content), Refusal: slices.Clone(c.logprobs.Refusal)}
+		}
+		r.Choices = append(r.Choices, Choice{Index: i, Message: m, FinishReason: c.finish, Logprobs: lp})
+	}
+	return r
+}
+
+// hasCalls reports whether the choice has a tool call.
+func (ca *choiceAcc) hasCalls() bool {
+	for _, c := range ca.calls {
+		if c.claimed {
+			return true
+		}
+	}
+	return false
+}
+
+// cloneUsage returns a deep copy of u.
+func cloneUsage(u *Usage) *Usage {
+	if u == nil {
+		return nil
+	}
+	c := *u
+	if p := u.PromptTokensDetails; p != nil {
+		d := *p
+		c.PromptTokensDetails = &d
+	}
+	if p := u.CompletionTokensDetails; p != nil {
+		d := *p
+		c.CompletionTokensDetails = &d
+	}
+	return &c
+}

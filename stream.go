@@ -1,0 +1,623 @@
+package aione
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"mime"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aione/aione-go/internal/sse"
+)
+
+// Stream is a streamed answer, read one chunk at a time like a
+// bufio.Scanner:
+//
+//	for stream.Next() {
+//		for _, ch := range stream.Current().Choices {
+//			fmt.Print(ch.Delta.Content)
+//		}
+//	}
+//	if err := stream.Err(); err != nil { ... }
+//	answer := stream.Response()
+//
+// Next returning false releases the connection, so a stream read to its
+// end needs no Close. Call Close to stop early; it is always safe. A stream
+// dropped before its end holds its connection until the context of the
+// call is done or the Stream is garbage collected, so close it.
+//
+// A Stream is not safe for concurrent use, except Close, which may be
+// called from another goroutine to stop a Next that is waiting.
+type Stream struct {
+	// Set by ChatStream and not changed after.
+	call    *call
+	reqBody []byte
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+
+	// Owned by the goroutine calling Next.
+	scanner   *sse.Scanner
+	dec       chunkDecoder
+	cur       ChatChunk
+	acc       accumulator
+	header    http.Header
+	err       error
+	done      bool
+	delivered bool // Next returned a chunk: the stream is never reopened
+	attempts  int  // HTTP attempts made, the one serving the body included
+
+	mu     sync.Mutex  // guards conn and closed, which Close uses too
+	conn   *streamConn // the body being read, nil once released
+	closed bool        // released or closed: a new body is closed at once
+}
+
+// streamConn is the body of one HTTP response of a stream and what watches
+// it. It holds no reference to its Stream, so that a dropped Stream can be
+// garbage collected.
+type streamConn struct {
+	body      io.ReadCloser
+	stopWatch func() bool // unregisters the context watcher
+	idle      *idleReader
+}
+
+// close closes the body and stops the watchers.
+func (c *streamConn) close() {
+	_ = c.body.Close()
+	c.stopWatch()
+	if c.idle != nil {
+		c.idle.stop()
+	}
+}
+
+var (
+	// errClosed is the error of a Next that Close stopped.
+	errClosed = errors.New("aione: stream closed")
+	// errDropped is the cause given to the context of a Stream that was
+	// garbage collected before it was closed.
+	errDropped = errors.New("aione: stream dropped without Close")
+)
+
+// ChatStream sends messages to model and returns the answer as a stream of
+// chunks. Errors before the stream starts (an HTTP error status, retries
+// exhausted, an answer that is not an event stream) are returned here;
+// errors after it end the stream and are reported by [Stream.Err].
+//
+// The context bounds the whole stream: cancelling it ends Next promptly.
+// [WithTimeout] bounds only the opening of the stream; [WithIdleTimeout]
+// ends a stream that goes silent. A stream whose connection breaks before
+// its first chunk is delivered is reopened transparently, within the retry
+// budget and with the backoff of [WithMaxRetries]; once a chunk has been
+// delivered, a broken connection ends the stream with an error and nothing
+// is replayed.
+func (c *Client) ChatStream(ctx context.Context, model string, messages []Message, opts ...Option) (*Stream, error) {
+	cl, err := c.newCall(opts)
+	if err != nil {
+		return nil, err
+	}
+	req, err := cl.request(model, messages, true)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("aione: encoding request: %v", err)
+	}
+	sctx, cancel := context.WithCancelCause(ctx)
+	s := &Stream{call: cl, reqBody: body, ctx: sctx, cancel: cancel, scanner: sse.NewScanner(nil)}
+	s.scanner.SetMaxEventSize(cl.maxEventSize)
+	d := &attemptDoer{next: cl.httpClient}
+	first := *cl
+	first.httpClient = d
+	resp, err := s.open(&first)
+	s.attempts = d.n
+	if err != nil {
+		cancel(err)
+		return nil, err
+	}
+	s.install(resp)
+	// A stream dropped without Close releases its connection when it is
+	// collected: the context watcher closes the body.
+	runtime.AddCleanup(s, func(cancel context.CancelCauseFunc) { cancel(errDropped) }, cancel)
+	return s, nil
+}
+
+// open sends the request with cl and returns the response if it is an
+// event stream. The timeout of cl, if any, bounds it until the response
+// headers arrive.
+func (s *Stream) open(cl *call) (*http.Response, error) {
+	var timer *time.Timer
+	if cl.timeout > 0 {
+		d, cancel := cl.timeout, s.cancel
+		timer = time.AfterFunc(d, func() { cancel(&openTimeoutError{d: d}) })
+	}
+	resp, err := cl.send(s.ctx, s.reqBody, true)
+	if timer != nil && !timer.Stop() && err == nil {
+		// The timer fired as the headers arrived: the stream is
+		// cancelled, so report the timeout rather than a broken stream.
+		_ = resp.Body.Close()
+		err = cl.ctxError(s.ctx, errors.New("aione: stream opened too late"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkEventStream(resp); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// install makes resp's body the one Next reads.
+func (s *Stream) install(resp *http.Response) {
+	body := resp.Body
+	c := &streamConn{body: body}
+	var r io.Reader = body
+	if resp.Header.Get("Content-Type") == "" {
+		r = &sniffReader{r: r, status: resp.StatusCode, header: resp.Header}
+	}
+	if d := s.call.idleTimeout; d > 0 {
+		cancel := s.cancel
+		c.idle = newIdleReader(r, d, func() {
+			cancel(ErrIdleTimeout)
+			_ = body.Close()
+		})
+		r = c.idle
+	}
+	// Not every HTTPDoer ends a body read when the request's context is
+	// done: close the body then, so that Next returns promptly whatever
+	// the doer.
+	c.stopWatch = context.AfterFunc(s.ctx, func() { _ = body.Close() })
+	s.scanner.Reset(r)
+	s.header = resp.Header
+	s.acc.init(resp.Header)
+
+	s.mu.Lock()
+	closed := s.closed
+	if !closed {
+		s.conn = c
+	}
+	s.mu.Unlock()
+	if closed {
+		c.close()
+	}
+}
+
+// checkEventStream turns a 2xx answer that is not an event stream into an
+// error, closing its body. An answer with no Content-Type passes: its body
+// is checked as it is read (see sniffReader).
+func checkEventStream(resp *http.Response) error {
+	ct := resp.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err == nil && mt == "text/event-stream" {
+		return nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	drainAndClose(resp.Body)
+	return notEventStream(resp.StatusCode, resp.Header, body)
+}
+
+// notEventStream is the error of a 2xx answer that is not an event stream:
+// the *APIError it holds, or a description of it.
+func notEventStream(status int, h http.Header, body []byte) error {
+	if fillFromBody(&APIError{}, body) {
+		return newAPIError(status, h, body)
+	}
+	return fmt.Errorf("aione: status %d: answer is not an event stream (content type %q): %q",
+		status, h.Get("Content-Type"), excerpt(body))
+}
+
+// Next decodes the next chunk, reporting whether there is one. It returns
+// false at the end of the stream or on an error; [Stream.Err] then tells
+// which. The connection is released when it returns false.
+//
+// Every event carrying chat data is a chunk, even one with no choices (a
+// chunk holding only usage, say): check the length of Choices.
+func (s *Stream) Next() bool {
+	if s.done {
+		return false
+	}
+	if s.ctx.Err() != nil {
+		s.finish(s.ctxError())
+		return false
+	}
+	for {
+		for s.scanner.Next() {
+			ev := s.scanner.Event()
+			if len(ev.Type) > 0 && string(ev.Type) != "message" {
+				if string(ev.Type) == "error" {
+					s.finish(s.eventError(ev.Data))
+					return false
+				}
+				continue // ping and other events that carry no chat data
+			}
+			data := bytes.TrimSpace(ev.Data)
+			if len(data) == 0 || string(data) == "null" {
+				continue
+			}
+			if string(data) == "[DONE]" {
+				s.finish(nil)
+				return false
+			}
+			errField, err := s.dec.decode(data, &s.cur)
+			if err != nil {
+				s.finish(fmt.Errorf("aione: stream chunk is not valid JSON: %v: %q", err, excerpt(data)))
+				return false
+			}
+			if errField != nil {
+				s.finish(s.eventError(data))
+				return false
+			}
+			if err := s.acc.add(&s.cur); err != nil {
+				s.finish(err)
+				return false
+			}
+			s.delivered = true
+			return true
+		}
+		err := s.endError(s.scanner.Err())
+		if err != nil && !s.delivered && s.ctx.Err() == nil && s.reopenable() {
+			if err = s.reopen(err); err == nil {
+				continue
+			}
+		}
+		s.finish(err)
+		return false
+	}
+}
+
+// endError is the error of a stream whose body ended with the scanner
+// error err (nil at a clean end of the body).
+func (s *Stream) endError(err error) error {
+	var se *setupError
+	switch {
+	case s.ctx.Err() != nil:
+		return s.ctxError()
+	case errors.As(err, &se):
+		return se.err
+	case errors.Is(err, sse.ErrEventTooLarge):
+		return fmt.Errorf("aione: %v", err)
+	case err == nil && s.acc.complete():
+		// The server closed the stream without [DONE] after every choice
+		// had finished: the answer is whole.
+		return nil
+	case err == nil && !s.delivered:
+		return &truncatedError{reason: "no chunk before the end of the body", attempts: s.attempts}
+	case err == nil:
+		return &truncatedError{reason: "no data: [DONE] and not every choice finished", attempts: s.attempts}
+	case err == io.ErrUnexpectedEOF:
+		return &truncatedError{reason: "the connection closed in the middle of the body", attempts: s.attempts}
+	case errors.Is(err, io.ErrUnexpectedEOF) && strings.HasPrefix(err.Error(), "sse: "):
+		return &truncatedError{reason: "the body ended inside an event", attempts: s.attempts}
+	default:
+		return &truncatedError{reason: s.call.redact(err.Error()), attempts: s.attempts}
+	}
+}
+
+// reopenable reports whether the error that ended the body is a broken
+// connection, not something the server meant.
+func (s *Stream) reopenable() bool {
+	var se *setupError
+	err := s.scanner.Err()
+	return !errors.As(err, &se) && !errors.Is(err, sse.ErrEventTooLarge)
+}
+
+// ctxError is the error of a stream whose context is done.
+func (s *Stream) ctxError() error {
+	cause := context.Cause(s.ctx)
+	var te *openTimeoutError
+	switch {
+	case cause == errClosed, cause == ErrIdleTimeout, cause == errDropped, errors.As(cause, &te):
+		return cause
+	case errors.Is(cause, s.ctx.Err()):
+		return fmt.Errorf("aione: stream interrupted: %w", cause)
+	default:
+		return fmt.Errorf("aione: stream interrupted: %w: %w", s.ctx.Err(), cause)
+	}
+}
+
+// openTimeoutError is the cause of a stream that did not open in time.
+type openTimeoutError struct{ d time.Duration }
+
+func (e *openTimeoutError) Error() string {
+	return fmt.Sprintf("aione: stream did not open within %v", e.d)
+}
+
+func (e *openTimeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// reopen sends the request again after the body broke with cause before
+// any chunk was delivered. The broken stream counts as a failed attempt of
+// the retry loop, so the retry budget and the backoff go on from it. It
+// returns nil once a new body is installed, else the error that ends the
+// stream.
+func (s *Stream) reopen(cause error) error {
+	prior := s.attempts - 1 // attempts before the one whose body broke
+	budget := s.call.maxRetries - prior
+	if budget < 1 {
+		return cause
+	}
+	s.closeConn()
+	cl := *s.call
+	cl.maxRetries = budget
+	d := &attemptDoer{next: s.call.httpClient, offset: prior, fail: &brokenError{cause}}
+	cl.httpClient = d
+	if hook := s.call.onRetry; hook != nil {
+		cl.onRetry = func(ri RetryInfo) {
+			ri.Attempt += prior
+			ri.Err = shiftAttempts(ri.Err, prior)
+			hook(ri)
+		}
+	}
+	resp, err := s.open(&cl)
+	s.attempts = prior + d.n
+	switch {
+	case err == nil:
+		s.install(resp)
+		return nil
+	case s.ctx.Err() != nil:
+		return s.ctxError()
+	case d.n <= 1:
+		// The retry loop gave up without a new attempt: the cause is not
+		// worth retrying, or the wait would outlast the deadline.
+		return cause
+	}
+	return shiftAttempts(err, prior)
+}
+
+// shiftAttempts returns err with n added to its attempt number, so that
+// the attempts of a reopened stream count on from those before.
+func shiftAttempts(err error, n int) error {
+	switch e := err.(type) {
+	case *transportError:
+		c := *e
+		c.attempt += n
+		return &c
+	case *APIError:
+		c := *e
+		c.Attempts += n
+		return &c
+	}
+	return err
+}
+
+// attemptDoer counts the attempts of one opening of a stream, numbering
+// them after offset earlier ones. When fail is set, the first attempt
+// fails with it without being sent: it stands for the attempt whose stream
+// broke, so that the retry loop waits and counts as after any failure.
+type attemptDoer struct {
+	next   HTTPDoer
+	offset int
+	fail   error
+	n      int
+}
+
+// Do counts and numbers the attempt, then sends it, unless it stands for
+// the broken one.
+func (d *attemptDoer) Do(req *http.Request) (*http.Response, error) {
+	d.n++
+	if d.fail != nil {
+		err := d.fail
+		d.fail = nil
+		if req.Body != nil {
+			_ = req.Body.Close()
+		}
+		return nil, err
+	}
+	if d.offset > 0 {
+		req.Header.Set(attemptHeader, strconv.Itoa(d.offset+d.n))
+	}
+	return d.next.Do(req)
+}
+
+// eventError builds the error of an error event or of a chunk holding an
+// error object.
+func (s *Stream) eventError(data []byte) error {
+	e := newAPIError(http.StatusOK, s.header, data)
+	e.RetryAfter = 0
+	s.call.redactAPIError(e)
+	return e
+}
+
+// finish ends the stream with err (nil for a clean end) and releases the
+// connection.
+func (s *Stream) finish(err error) {
+	s.done = true
+	s.err = err
+	s.cur = ChatChunk{}
+	if err == nil {
+		// Read what little follows [DONE] (normally only the end of the
+		// HTTP body) so that the connection returns to the pool.
+		s.mu.Lock()
+		c := s.conn
+		s.mu.Unlock()
+		if c != nil {
+			drainBriefly(c.body)
+		}
+	}
+	s.closeConn()
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel(context.Canceled)
+}
+
+// closeConn closes the body being read, if any.
+func (s *Stream) closeConn() {
+	s.mu.Lock()
+	c := s.conn
+	s.conn = nil
+	s.mu.Unlock()
+	if c != nil {
+		c.close()
+	}
+}
+
+// drainBriefly reads the end of a body so that its connection can be
+// reused, giving up after a short while or a few KiB.
+func drainBriefly(body io.ReadCloser) {
+	t := time.AfterFunc(100*time.Millisecond, func() { _ = body.Close() })
+	_, _ = io.CopyN(io.Discard, body, 4<<10)
+	t.Stop()
+}
+
+// Current returns the chunk decoded by the last call to Next, or the zero
+// ChatChunk once Next has returned false. Its strings are the caller's to
+// keep, but its Choices slice and the ToolCalls slices in it are reused by
+// the next call to Next: copy them to keep them.
+func (s *Stream) Current() ChatChunk { return s.cur }
+
+// Err returns the error that ended the stream, or nil if it ended cleanly
+// or has not ended. A stream cut short wraps [ErrTruncated] (and so
+// io.ErrUnexpectedEOF); an error sent by the server is an [*APIError]; a
+// stream stopped by its context wraps the context's error, and one stopped
+// by [WithIdleTimeout] is [ErrIdleTimeout]. It never returns io.EOF.
+func (s *Stream) Err() error { return s.err }
+
+// Close stops the stream and releases its connection. It is idempotent,
+// safe to call at any time, also from another goroutine while Next waits
+// (that Next then returns false), and it keeps the error [Stream.Err]
+// reports. It always returns nil.
+func (s *Stream) Close() error {
+	s.cancel(errClosed)
+	s.mu.Lock()
+	s.closed = true
+	c := s.conn
+	s.conn = nil
+	s.mu.Unlock()
+	if c != nil {
+		c.close()
+	}
+	return nil
+}
+
+// All returns an iterator over the remaining chunks, for range-over-func.
+// It yields each chunk with a nil error, then, if the stream failed, one
+// last zero chunk with the error. It closes the stream when the loop ends,
+// however it ends. It can be used once. As with [Stream.Current], the
+// slices of a chunk are reused by the next one.
+func (s *Stream) All() iter.Seq2[ChatChunk, error] {
+	return func(yield func(ChatChunk, error) bool) {
+		defer func() { _ = s.Close() }()
+		for s.Next() {
+			if !yield(s.Current(), nil) {
+				return
+			}
+		}
+		if err := s.Err(); err != nil {
+			yield(ChatChunk{}, err)
+		}
+	}
+}
+
+// Header returns the response headers of the stream.
+func (s *Stream) Header() http.Header { return s.header }
+
+// Response returns everything received so far merged into the type
+// [Client.Chat] returns: each choice's text, refusal and reasoning text,
+// its tool calls assembled from their fragments, finish reasons and usage.
+// After a clean end it equals what Chat returns for the same answer, but
+// for Raw, which is nil. Each call returns a new value.
+func (s *Stream) Response() *ChatResponse { return s.acc.response() }
+
+// truncatedError is the error of a stream that ended before it was
+// complete. It matches [ErrTruncated] and io.ErrUnexpectedEOF.
+type truncatedError struct {
+	reason   string
+	attempts int
+}
+
+// Error says why the stream is incomplete, and after how many attempts.
+func (e *truncatedError) Error() string {
+	msg := ErrTruncated.Error() + " (" + e.reason
+	if e.attempts > 1 {
+		msg += ", after " + strconv.Itoa(e.attempts) + " attempts"
+	}
+	return msg + ")"
+}
+
+// Unwrap returns ErrTruncated, which wraps io.ErrUnexpectedEOF.
+func (e *truncatedError) Unwrap() error { return ErrTruncated }
+
+// brokenError is the error of the attempt whose stream broke before its
+// first chunk, as the retry loop sees it.
+type brokenError struct{ cause error }
+
+func (e *brokenError) Error() string {
+	return "stream broke before its first chunk: " + strings.TrimPrefix(e.cause.Error(), "aione: ")
+}
+
+func (e *brokenError) Unwrap() error { return e.cause }
+
+// setupError is an error found while reading a body that shows the answer
+// was never a stream; the stream ends with err and is not reopened.
+type setupError struct{ err error }
+
+func (e *setupError) Error() string { return e.err.Error() }
+
+// sniffReader reads the body of an answer that names no content type. If
+// it starts like JSON or HTML rather than an event stream, reading fails
+// with the error [checkEventStream] gives such an answer.
+type sniffReader struct {
+	r       io.Reader
+	status  int
+	header  http.Header
+	checked bool
+}
+
+// Read reads from the body, checking its first bytes.
+func (s *sniffReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if s.checked {
+		return n, err
+	}
+	t := bytes.TrimLeft(p[:n], " \t\r\n")
+	if len(t) == 0 {
+		if err != nil {
+			s.checked = true
+		}
+		return n, err
+	}
+	s.checked = true
+	if c := t[0]; c != '{' && c != '[' && c != '<' {
+		return n, err
+	}
+	body := bytes.Clone(t)
+	if err == nil {
+		rest, _ := io.ReadAll(io.LimitReader(s.r, maxErrorBody))
+		body = append(body, rest...)
+	}
+	return 0, &setupError{err: notEventStream(s.status, s.header, body)}
+}
+
+// idleReader ends a read that waits longer than a timeout: the clock runs
+// only while a read is waiting, so a slow reader never trips it.
+type idleReader struct {
+	r     io.Reader
+	d     time.Duration
+	timer *time.Timer
+}
+
+func newIdleReader(r io.Reader, d time.Duration, onIdle func()) *idleReader {
+	t := time.AfterFunc(d, onIdle)
+	t.Stop()
+	return &idleReader{r: r, d: d, timer: t}
+}
+
+// Read reads from the body with the clock running.
+func (r *idleReader) Read(p []byte) (int, error) {
+	r.timer.Reset(r.d)
+	n, err := r.r.Read(p)
+	r.timer.Stop()
+	return n, err
+}
+
+func (r *idleReader) stop() { r.timer.Stop() }
