@@ -334,6 +334,21 @@ func (t *keyTable) key(b []byte, i int) (k int, key []byte, value int) {
 	return t.lookup(key), key, value
 }
 
+// keyOnce is key for a decoder that gives up on a duplicate key, whose
+// meaning encoding/json defines (the last wins) but the fast path does not
+// track: it records the keys read so far in seen and returns value -1 for
+// a known key seen before.
+func (t *keyTable) keyOnce(b []byte, i int, seen *uint16) (k int, key []byte, value int) {
+	k, key, value = t.key(b, i)
+	if k >= 0 && value >= 0 {
+		if *seen&(1<<k) != 0 {
+			return k, key, -1
+		}
+		*seen |= 1 << k
+	}
+	return k, key, value
+}
+
 // The objects of a chunk and their keys, in the order of the constants
 // that name them.
 var (
@@ -411,15 +426,9 @@ func (d *chunkDecoder) fast(b []byte, c *ChatChunk) (errField []byte, ok bool) {
 	var seen uint16
 	i, more := openObject(b, i)
 	for more {
-		k, key, j := chunkKeys.key(b, i)
+		k, key, j := chunkKeys.keyOnce(b, i, &seen)
 		if j < 0 {
 			return nil, false
-		}
-		if k >= 0 {
-			if seen&(1<<k) != 0 {
-				return nil, false
-			}
-			seen |= 1 << k
 		}
 		switch k {
 		case chunkID:
@@ -758,18 +767,12 @@ func (d *chunkDecoder) choiceList(b []byte, i int, c *ChatChunk) int {
 // choice reads the choice object at b[i] into ch, whose Index is -1 and
 // other fields zero.
 func (d *chunkDecoder) choice(b []byte, i int, ch *ChunkChoice) int {
-	var seen uint8
+	var seen uint16
 	i, more := openObject(b, i)
 	for more {
-		k, key, j := choiceKeys.key(b, i)
+		k, key, j := choiceKeys.keyOnce(b, i, &seen)
 		if j < 0 {
 			return -1
-		}
-		if k >= 0 {
-			if seen&(1<<k) != 0 {
-				return -1
-			}
-			seen |= 1 << k
 		}
 		switch k {
 		case choiceIndex:
@@ -799,18 +802,12 @@ func (d *chunkDecoder) delta(b []byte, i int, dl *Delta) int {
 		return null(b, i)
 	}
 	reasoningContent := false // whether a non-empty reasoning_content was read
-	var seen uint8
+	var seen uint16
 	i, more := openObject(b, i)
 	for more {
-		k, key, j := deltaKeys.key(b, i)
+		k, key, j := deltaKeys.keyOnce(b, i, &seen)
 		if j < 0 {
 			return -1
-		}
-		if k >= 0 {
-			if seen&(1<<k) != 0 {
-				return -1
-			}
-			seen |= 1 << k
 		}
 		switch k {
 		case deltaRole:
@@ -883,18 +880,12 @@ func (d *chunkDecoder) toolCallList(b []byte, i int, dl *Delta) int {
 // toolCall reads the tool call object at b[i] into t, whose Index is -1
 // and other fields zero.
 func (d *chunkDecoder) toolCall(b []byte, i int, t *ToolCallDelta) int {
-	var seen uint8
+	var seen uint16
 	i, more := openObject(b, i)
 	for more {
-		k, key, j := toolCallKeys.key(b, i)
+		k, key, j := toolCallKeys.keyOnce(b, i, &seen)
 		if j < 0 {
 			return -1
-		}
-		if k >= 0 {
-			if seen&(1<<k) != 0 {
-				return -1
-			}
-			seen |= 1 << k
 		}
 		switch k {
 		case callIndex:
@@ -924,18 +915,12 @@ func (d *chunkDecoder) function(b []byte, i int, f *FunctionCall) int {
 	if b[i] != '{' {
 		return null(b, i)
 	}
-	var seen uint8
+	var seen uint16
 	i, more := openObject(b, i)
 	for more {
-		k, key, j := functionKeys.key(b, i)
+		k, key, j := functionKeys.keyOnce(b, i, &seen)
 		if j < 0 {
 			return -1
-		}
-		if k >= 0 {
-			if seen&(1<<k) != 0 {
-				return -1
-			}
-			seen |= 1 << k
 		}
 		switch k {
 		case functionName:
@@ -959,18 +944,12 @@ func (d *chunkDecoder) function(b []byte, i int, f *FunctionCall) int {
 // null, into the fields of t's keys (dst[k] for key k). A key beyond dst is
 // an object or null, left to sub, which reads it.
 func intFields(b []byte, i int, t *keyTable, dst []*int, sub func(k int, b []byte, i int) int) int {
-	var seen uint8
+	var seen uint16
 	i, more := openObject(b, i)
 	for more {
-		k, key, j := t.key(b, i)
+		k, key, j := t.keyOnce(b, i, &seen)
 		if j < 0 {
 			return -1
-		}
-		if k >= 0 {
-			if seen&(1<<k) != 0 {
-				return -1
-			}
-			seen |= 1 << k
 		}
 		switch k {
 		case 0, 1, 2, 3, 4, 5, 6, 7:
