@@ -162,6 +162,24 @@ func (c *Client) NewChatRequest(model string, messages []Message, opts ...Option
 	return cl.request(model, messages, false)
 }
 
+// prepare resolves a call's options and encodes its checked request body,
+// once: every attempt sends these bytes.
+func (c *Client) prepare(model string, messages []Message, stream bool, opts []Option) (*call, []byte, error) {
+	cl, err := c.newCall(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := cl.request(model, messages, stream)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("aione: encoding request: %v", err)
+	}
+	return cl, body, nil
+}
+
 // request builds and checks the request body.
 func (c *call) request(model string, messages []Message, stream bool) (*ChatRequest, error) {
 	r := c.params
@@ -370,17 +388,9 @@ const maxResponseBody = 256 << 20
 // A non-2xx answer, or a 200 answer holding an error object, is an
 // [*APIError]. Retryable failures are retried first; see [WithMaxRetries].
 func (c *Client) Chat(ctx context.Context, model string, messages []Message, opts ...Option) (*ChatResponse, error) {
-	cl, err := c.newCall(opts)
+	cl, body, err := c.prepare(model, messages, false, opts)
 	if err != nil {
 		return nil, err
-	}
-	req, err := cl.request(model, messages, false)
-	if err != nil {
-		return nil, err
-	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("aione: encoding request: %v", err)
 	}
 	if cl.timeout > 0 {
 		var cancel context.CancelFunc

@@ -7,25 +7,12 @@ import (
 	"strings"
 
 	aione "github.com/aione/aione-go"
-	"github.com/aione/aione-go/internal/localserver"
 )
-
-// newStreamExampleClient returns a client for a local AIone-compatible
-// server, so that the streaming examples run offline. Real code calls
-// aione.NewClient() and takes the key from AIONE_API_KEY.
-func newStreamExampleClient() (*aione.Client, func()) {
-	srv := localserver.New()
-	client, err := aione.NewClient(aione.WithBaseURL(srv.URL), aione.WithAPIKey(localserver.DefaultAPIKey))
-	if err != nil {
-		log.Fatal(err)
-	}
-	return client, srv.Close
-}
 
 // Print the answer as it arrives, then look at the whole of it.
 func ExampleClient_ChatStream() {
-	client, stop := newStreamExampleClient()
-	defer stop()
+	client, srv := startLocalModel()
+	defer srv.Close()
 
 	stream, err := client.ChatStream(context.Background(), "claude-sonnet-4-6",
 		[]aione.Message{aione.UserMessage("Stream me a greeting")}, aione.WithStreamUsage())
@@ -53,8 +40,8 @@ func ExampleClient_ChatStream() {
 
 // Range over the chunks with a for loop; the error, if any, comes last.
 func ExampleStream_All() {
-	client, stop := newStreamExampleClient()
-	defer stop()
+	client, srv := startLocalModel()
+	defer srv.Close()
 
 	stream, err := client.ChatStream(context.Background(), "claude-sonnet-4-6",
 		[]aione.Message{aione.UserMessage("one two three")})

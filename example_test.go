@@ -10,22 +10,22 @@ import (
 	"github.com/aione/aione-go/internal/localserver"
 )
 
-// newExampleClient returns a client for a local AIone-compatible server, so
-// that the examples run offline. Real code calls aione.NewClient() and
-// takes the key from AIONE_API_KEY.
-func newExampleClient(opts ...aione.Option) (*aione.Client, func()) {
+// startLocalModel starts a local AIone-compatible server that plays the
+// model, so that the examples run offline, and returns a client for it.
+// Real code calls aione.NewClient() and takes the key from AIONE_API_KEY.
+func startLocalModel(opts ...aione.Option) (*aione.Client, *localserver.Server) {
 	srv := localserver.New()
 	all := append([]aione.Option{aione.WithBaseURL(srv.URL), aione.WithAPIKey(localserver.DefaultAPIKey)}, opts...)
 	client, err := aione.NewClient(all...)
 	if err != nil {
 		log.Fatal(err)
 	}
-	return client, srv.Close
+	return client, srv
 }
 
 func ExampleClient_Chat() {
-	client, stop := newExampleClient()
-	defer stop()
+	client, srv := startLocalModel()
+	defer srv.Close()
 
 	resp, err := client.Chat(context.Background(), "claude-sonnet-4-6", []aione.Message{
 		aione.SystemMessage("You are a helpful assistant."),
@@ -59,8 +59,8 @@ func ExampleNewClient() {
 }
 
 func ExampleAPIError() {
-	client, stop := newExampleClient(aione.WithMaxRetries(0))
-	defer stop()
+	client, srv := startLocalModel(aione.WithMaxRetries(0))
+	defer srv.Close()
 
 	_, err := client.Chat(context.Background(), "claude-sonnet-4-6", []aione.Message{aione.UserMessage("hi")},
 		aione.WithAPIKey("sk-nex-wrong"))
@@ -75,8 +75,8 @@ func ExampleAPIError() {
 }
 
 func ExampleChatResponse_Images() {
-	client, stop := newExampleClient()
-	defer stop()
+	client, srv := startLocalModel()
+	defer srv.Close()
 
 	resp, err := client.Chat(context.Background(), "gemini-2.5-flash-image",
 		[]aione.Message{aione.UserMessage("A lighthouse at dusk")},

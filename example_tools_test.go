@@ -9,17 +9,6 @@ import (
 	"github.com/aione/aione-go/internal/localserver"
 )
 
-// startLocalModel starts a local AIone-compatible server that plays the
-// model, and returns a client for it.
-func startLocalModel() (*aione.Client, *localserver.Server) {
-	srv := localserver.New()
-	client, err := aione.NewClient(aione.WithBaseURL(srv.URL), aione.WithAPIKey(localserver.DefaultAPIKey))
-	if err != nil {
-		log.Fatal(err)
-	}
-	return client, srv
-}
-
 type weatherArgs struct {
 	City string `json:"city" description:"City name, such as Paris."`
 	Unit string `json:"unit,omitempty" enum:"celsius,fahrenheit" description:"Temperature unit; celsius by default."`

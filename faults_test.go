@@ -64,22 +64,6 @@ func (b *countedBody) Close() error {
 	return b.ReadCloser.Close()
 }
 
-// waitGoroutines waits briefly for the number of goroutines to fall back to
-// before, and fails with a dump of them if it does not.
-func waitGoroutines(t *testing.T, before int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Errorf("%d goroutines left, want at most %d:\n%s", runtime.NumGoroutine(), before, buf)
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // faultEnv is a local server and a client for it, with the default
 // client's transport settings, counted bodies and a recording retry hook.
 type faultEnv struct {

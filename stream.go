@@ -3,7 +3,6 @@ package aione
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -99,17 +98,9 @@ var (
 // delivered, a broken connection ends the stream with an error and nothing
 // is replayed.
 func (c *Client) ChatStream(ctx context.Context, model string, messages []Message, opts ...Option) (*Stream, error) {
-	cl, err := c.newCall(opts)
+	cl, body, err := c.prepare(model, messages, true, opts)
 	if err != nil {
 		return nil, err
-	}
-	req, err := cl.request(model, messages, true)
-	if err != nil {
-		return nil, err
-	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("aione: encoding request: %v", err)
 	}
 	sctx, cancel := context.WithCancelCause(ctx)
 	s := &Stream{call: cl, reqBody: body, ctx: sctx, cancel: cancel, scanner: sse.NewScanner(nil)}
@@ -504,7 +495,19 @@ func (s *Stream) Close() error {
 // last zero chunk with the error. It closes the stream when the loop ends,
 // however it ends. It can be used once. As with [Stream.Current], the
 // slices of a chunk are reused by the next one.
-func (s *Stream) All() iter.Seq2[ChatChunk, error] {
+func (s *Stream) All() iter.Seq2[ChatChunk, error] { return chunks(s) }
+
+// chunkSource is what Stream and ToolStream have in common.
+type chunkSource interface {
+	Next() bool
+	Current() ChatChunk
+	Err() error
+	Close() error
+}
+
+// chunks is the iterator of All: every chunk, then the error if any, and
+// Close at the end whatever ends the loop.
+func chunks(s chunkSource) iter.Seq2[ChatChunk, error] {
 	return func(yield func(ChatChunk, error) bool) {
 		defer func() { _ = s.Close() }()
 		for s.Next() {

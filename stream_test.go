@@ -1294,14 +1294,7 @@ func TestStreamNoGoroutineLeak(t *testing.T) {
 		s = open(t.Context(), nil)
 		_ = s.Close() // before any Next
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines, want at most %d:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitGoroutines(t, before)
 }
 
 // TestStreamResponseMatchesChat checks that the same answer fetched with

@@ -455,16 +455,4 @@ func (s *ToolStream) Close() error {
 // It yields each chunk with a nil error, then, if the run failed, one last
 // zero chunk with the error. It closes the stream when the loop ends,
 // however it ends. It can be used once.
-func (s *ToolStream) All() iter.Seq2[ChatChunk, error] {
-	return func(yield func(ChatChunk, error) bool) {
-		defer func() { _ = s.Close() }()
-		for s.Next() {
-			if !yield(s.Current(), nil) {
-				return
-			}
-		}
-		if err := s.Err(); err != nil {
-			yield(ChatChunk{}, err)
-		}
-	}
-}
+func (s *ToolStream) All() iter.Seq2[ChatChunk, error] { return chunks(s) }

@@ -32,22 +32,6 @@ func (f funcTool) Definition() Tool {
 
 func (f funcTool) Call(ctx context.Context, args string) (string, error) { return f.fn(ctx, args) }
 
-// checkNoGoroutineLeak waits briefly for the number of goroutines to fall
-// back to before, and fails with a dump of them if it does not.
-func checkNoGoroutineLeak(t *testing.T, before int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Errorf("%d goroutines, want at most %d:\n%s", runtime.NumGoroutine(), before, buf)
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func roles(msgs []Message) string {
 	var r []string
 	for _, m := range msgs {
@@ -363,7 +347,7 @@ func TestRunToolsCancelInsideTool(t *testing.T) {
 
 	srv.Close()
 	c.defaults.httpClient.(interface{ CloseIdleConnections() }).CloseIdleConnections()
-	checkNoGoroutineLeak(t, before)
+	waitGoroutines(t, before)
 }
 
 // Not parallel: it counts goroutines.
@@ -412,7 +396,7 @@ func TestRunToolsStream(t *testing.T) {
 	for _, cl := range []*Client{c, c2} {
 		cl.defaults.httpClient.(interface{ CloseIdleConnections() }).CloseIdleConnections()
 	}
-	checkNoGoroutineLeak(t, before)
+	waitGoroutines(t, before)
 }
 
 // indentJSON indents a request body as sent, keeping its bytes otherwise.
