@@ -493,3 +493,30 @@ func TestChatTimeout(t *testing.T) {
 		t.Errorf("Chat took %v after a 50ms timeout", d)
 	}
 }
+
+func TestDefaultHTTPClient(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient(WithAPIKey(testKey))
+	require.NoError(t, err)
+	hc, ok := c.defaults.httpClient.(*http.Client)
+	require.True(t, ok, "default client is %T", c.defaults.httpClient)
+	if hc.Timeout != 0 {
+		t.Errorf("Timeout = %v: an overall timeout would cut long answers short", hc.Timeout)
+	}
+	tr := hc.Transport.(*http.Transport)
+	if tr.MaxIdleConnsPerHost < 100 || tr.MaxIdleConns < tr.MaxIdleConnsPerHost {
+		t.Errorf("idle pool %d per host, %d in all: too small for a busy service", tr.MaxIdleConnsPerHost, tr.MaxIdleConns)
+	}
+	if tr.TLSHandshakeTimeout == 0 || tr.ResponseHeaderTimeout == 0 || tr.IdleConnTimeout == 0 || tr.DialContext == nil {
+		t.Errorf("transport lacks a dial, TLS, header or idle timeout: %+v", tr)
+	}
+	if tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
+		t.Error("TLS verification is off")
+	}
+	// Two clients share the pool.
+	c2, err := NewClient(WithAPIKey(testKey))
+	require.NoError(t, err)
+	if c2.defaults.httpClient != c.defaults.httpClient {
+		t.Error("clients do not share the default HTTP client")
+	}
+}
