@@ -350,8 +350,14 @@ func parseRateLimit(h http.Header) RateLimit {
 		n, _ := strconv.Atoi(h.Get(k))
 		return n
 	}
+	if len(h) == 0 {
+		return RateLimit{}
+	}
 	dur := func(k string) time.Duration {
 		v := h.Get(k)
+		if v == "" {
+			return 0
+		}
 		if d, err := time.ParseDuration(v); err == nil {
 			return d
 		}
@@ -402,7 +408,7 @@ func (c *Client) Chat(ctx context.Context, model string, messages []Message, opt
 		return nil, err
 	}
 	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	data, err := readBody(resp, maxResponseBody+1)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, cl.ctxError(ctx, fmt.Errorf("aione: reading response: %v", err))
@@ -413,6 +419,32 @@ func (c *Client) Chat(ctx context.Context, model string, messages []Message, opt
 		return nil, fmt.Errorf("aione: response larger than %d bytes", maxResponseBody)
 	}
 	return decodeResponse(resp.StatusCode, resp.Header, data)
+}
+
+// readBody reads at most limit bytes of resp's body, in one buffer sized
+// by Content-Length when the server sent it.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 || n >= limit {
+		return io.ReadAll(io.LimitReader(resp.Body, limit))
+	}
+	// One byte more than announced, to see the end without a second
+	// buffer; a body longer than announced still reads whole.
+	buf := make([]byte, 0, n+1)
+	r := io.LimitReader(resp.Body, limit)
+	for {
+		m, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // grow
+		}
+	}
 }
 
 // decodeResponse decodes a 2xx body, which may still hold an error object.
