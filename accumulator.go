@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"unsafe"
 )
 
 // accumulator merges a stream's chunks into a ChatResponse. It works on the
@@ -101,6 +102,29 @@ func checkIndexes(c *ChatChunk) error {
 	return nil
 }
 
+// appendText appends s to buf, doubling the buffer when it grows (from 512
+// bytes): a long answer then costs a handful of allocations, not one per
+// growth step of append's gentler policy.
+func appendText(buf []byte, s string) []byte {
+	if len(s) > cap(buf)-len(buf) {
+		grown := make([]byte, len(buf), max(2*cap(buf), len(buf)+len(s), 512))
+		copy(grown, buf)
+		buf = grown
+	}
+	return append(buf, s...)
+}
+
+// frozen returns the text of an append-only buffer as a string without
+// copying it. That is safe because the accumulator only ever appends: the
+// bytes the string covers are never written again, whether later appends
+// fit in the same array or move to a new one.
+func frozen(buf []byte) string {
+	if len(buf) == 0 {
+		return ""
+	}
+	return unsafe.String(&buf[0], len(buf))
+}
+
 // pick returns s, or old when s is empty.
 func pick(old, s string) string {
 	if s != "" {
@@ -116,11 +140,11 @@ func (ca *choiceAcc) add(ch *ChunkChoice) {
 		ca.role = d.Role
 	}
 	if d.Content != "" {
-		ca.content = append(ca.content, d.Content...)
+		ca.content = appendText(ca.content, d.Content)
 		ca.hasText = true
 	}
-	ca.refusal = append(ca.refusal, d.Refusal...)
-	ca.reasoning = append(ca.reasoning, d.ReasoningContent...)
+	ca.refusal = appendText(ca.refusal, d.Refusal)
+	ca.reasoning = appendText(ca.reasoning, d.ReasoningContent)
 	ca.images = append(ca.images, d.Images...)
 	if ch.FinishReason != "" {
 		ca.finish = ch.FinishReason
@@ -167,7 +191,7 @@ func (ca *choiceAcc) addCall(t *ToolCallDelta, pos int) {
 	if c.name == "" {
 		c.name = t.Function.Name
 	}
-	c.args = append(c.args, t.Function.Arguments...)
+	c.args = appendText(c.args, t.Function.Arguments)
 }
 
 // claim returns the position of a new call: want if that is free, else
@@ -218,8 +242,8 @@ func (a *accumulator) response() *ChatResponse {
 		}
 		m := Message{
 			Role:             c.role,
-			Refusal:          string(c.refusal),
-			ReasoningContent: string(c.reasoning),
+			Refusal:          frozen(c.refusal),
+			ReasoningContent: frozen(c.reasoning),
 			Images:           slices.Clone(c.images),
 		}
 		if m.Role == "" {
@@ -228,7 +252,7 @@ func (a *accumulator) response() *ChatResponse {
 		// Content is null only for a message that calls tools or refuses
 		// without text, as in a non-streamed answer.
 		if c.hasText || !c.hasCalls() && len(c.refusal) == 0 {
-			m.Content = TextContent(string(c.content))
+			m.Content = TextContent(frozen(c.content))
 		}
 		for _, tc := range c.calls {
 			if !tc.claimed {
@@ -241,7 +265,7 @@ func (a *accumulator) response() *ChatResponse {
 			m.ToolCalls = append(m.ToolCalls, ToolCall{
 				ID:       tc.id,
 				Type:     typ,
-				Function: FunctionCall{Name: tc.name, Arguments: string(tc.args)},
+				Function: FunctionCall{Name: tc.name, Arguments: frozen(tc.args)},
 			})
 		}
 		var lp *Logprobs

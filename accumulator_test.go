@@ -1,6 +1,7 @@
 package aione
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -168,5 +169,36 @@ func BenchmarkAccumulator(b *testing.B) {
 			a.init(nil)
 		}
 		_ = a.add(&c)
+	}
+}
+
+// TestResponseSnapshotsStayPut checks that a Response taken mid-stream is
+// not changed by what arrives later: its strings share the accumulator's
+// append-only buffers.
+func TestResponseSnapshotsStayPut(t *testing.T) {
+	t.Parallel()
+	var a accumulator
+	piece := func(s string) *ChatChunk {
+		return &ChatChunk{Choices: []ChunkChoice{{Delta: Delta{Content: s, ReasoningContent: s, ToolCalls: []ToolCallDelta{{Index: 0, ID: "c", Function: FunctionCall{Arguments: s}}}}}}}
+	}
+	var snaps []*ChatResponse
+	var want []string
+	text := ""
+	for i := range 300 {
+		s := fmt.Sprintf("<%d>", i)
+		text += s
+		if err := a.add(piece(s)); err != nil {
+			t.Fatal(err)
+		}
+		if i%7 == 0 {
+			snaps = append(snaps, a.response())
+			want = append(want, text)
+		}
+	}
+	for i, r := range snaps {
+		m := r.Choices[0].Message
+		if m.Content.Text() != want[i] || m.ReasoningContent != want[i] || m.ToolCalls[0].Function.Arguments != want[i] {
+			t.Fatalf("snapshot %d changed: %q", i, m.Content.Text())
+		}
 	}
 }
