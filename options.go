@@ -120,6 +120,9 @@ func WithBaseURL(url string) Option {
 // *http.Client. The default is a client tuned for many concurrent calls:
 // pooled keep-alive connections, dial, TLS and response header timeouts, no
 // overall timeout, and redirects to another host stripped of the API key.
+// A client of your own follows its own redirect policy: net/http's default
+// keeps the key on a redirect to the same host name on another port, so set
+// CheckRedirect if that matters.
 func WithHTTPClient(c HTTPDoer) Option {
 	return optionFunc(func(s *settings) {
 		if c == nil {
@@ -150,8 +153,9 @@ func WithHeader(key, value string) Option {
 }
 
 // WithMaxRetries sets how many times a call is retried after a retryable
-// failure (429, most 5xx, a dropped connection). Zero turns retries off. The
-// default is [DefaultMaxRetries].
+// failure (429, most 5xx, a dropped connection). For a stream it also bounds
+// reopening a connection that broke before the first chunk. Zero turns
+// retries off. The default is [DefaultMaxRetries].
 func WithMaxRetries(n int) Option {
 	return optionFunc(func(s *settings) {
 		if n < 0 {
