@@ -218,7 +218,10 @@ type redactedError struct {
 	err error
 }
 
+// Error returns the error text.
 func (e *redactedError) Error() string { return e.msg }
+
+// Unwrap returns the error it wraps.
 func (e *redactedError) Unwrap() error { return e.err }
 
 // transportError is an attempt that got no HTTP response. Its text names
@@ -228,10 +231,12 @@ type transportError struct {
 	err     error
 }
 
+// Error returns the error text.
 func (e *transportError) Error() string {
 	return fmt.Sprintf("aione: attempt %d: %s", e.attempt, strings.TrimPrefix(e.err.Error(), "aione: "))
 }
 
+// Unwrap returns the error it wraps.
 func (e *transportError) Unwrap() error { return e.err }
 
 // readAPIError reads a bounded prefix of a failed response's body, in

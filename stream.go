@@ -319,10 +319,12 @@ func (s *Stream) ctxError() error {
 // openTimeoutError is the cause of a stream that did not open in time.
 type openTimeoutError struct{ d time.Duration }
 
+// Error returns the error text.
 func (e *openTimeoutError) Error() string {
 	return fmt.Sprintf("aione: stream did not open within %v", e.d)
 }
 
+// Unwrap returns the error it wraps.
 func (e *openTimeoutError) Unwrap() error { return context.DeadlineExceeded }
 
 // reopen sends the request again after the body broke with cause before
@@ -554,16 +556,19 @@ func (e *truncatedError) Unwrap() error { return ErrTruncated }
 // first chunk, as the retry loop sees it.
 type brokenError struct{ cause error }
 
+// Error returns the error text.
 func (e *brokenError) Error() string {
 	return "stream broke before its first chunk: " + strings.TrimPrefix(e.cause.Error(), "aione: ")
 }
 
+// Unwrap returns the error it wraps.
 func (e *brokenError) Unwrap() error { return e.cause }
 
 // setupError is an error found while reading a body that shows the answer
 // was never a stream; the stream ends with err and is not reopened.
 type setupError struct{ err error }
 
+// Error returns the error text.
 func (e *setupError) Error() string { return e.err.Error() }
 
 // sniffReader reads the body of an answer that names no content type. If

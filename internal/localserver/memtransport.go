@@ -29,6 +29,7 @@ func (s *Server) Transport() http.RoundTripper {
 
 type memTransport struct{ s *Server }
 
+// RoundTrip serves req with the server's handler, in memory.
 func (t *memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL == nil {
 		closeBody(req)
@@ -119,8 +120,10 @@ type memWriter struct {
 	err       error
 }
 
+// Header returns the response headers.
 func (w *memWriter) Header() http.Header { return w.header }
 
+// WriteHeader sends the status line and headers.
 func (w *memWriter) WriteHeader(code int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -133,6 +136,7 @@ func (w *memWriter) WriteHeader(code int) {
 	close(w.ready)
 }
 
+// Write writes to the response body.
 func (w *memWriter) Write(p []byte) (int, error) {
 	w.WriteHeader(http.StatusOK)
 	return w.pw.Write(p)
@@ -169,8 +173,10 @@ type memBody struct {
 	cancel context.CancelFunc
 }
 
+// Read reads the response body.
 func (b *memBody) Read(p []byte) (int, error) { return b.pr.Read(p) }
 
+// Close closes the response body.
 func (b *memBody) Close() error {
 	b.cancel()
 	return b.pr.Close()
