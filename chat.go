@@ -269,6 +269,7 @@ type ChatResponse struct {
 	Header http.Header `json:"-"`
 	// Raw is the response body exactly as received, so that fields the
 	// types do not name (annotations, provider extensions) are never lost.
+	// It is the caller's: the decoded fields do not share its memory.
 	// For a stream's Response it is nil.
 	Raw json.RawMessage `json:"-"`
 }
@@ -448,19 +449,21 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 }
 
 // decodeResponse decodes a 2xx body, which may still hold an error object.
+// The response keeps data as its Raw, and its strings may point into it
+// (see [decodeChat]): data must not be modified afterwards.
 func decodeResponse(status int, h http.Header, data []byte) (*ChatResponse, error) {
-	var out struct {
-		ChatResponse
-		Error json.RawMessage `json:"error"`
-	}
-	if err := json.Unmarshal(data, &out); err != nil {
+	// The decoded strings point into text, a private copy of the body, so
+	// that a caller writing to Raw cannot change them: one allocation and
+	// a copy, against one per string.
+	text := bytes.Clone(data)
+	r, errField, err := decodeChat(text)
+	if err != nil {
 		e := newAPIError(status, h, data)
 		return nil, fmt.Errorf("aione: decoding response (status %d, content type %q): %v: %q", status, h.Get("Content-Type"), err, e.Message)
 	}
-	if len(out.Error) > 0 && !isNull(out.Error) {
+	if errField != nil {
 		return nil, newAPIError(status, h, data)
 	}
-	r := &out.ChatResponse
 	r.Header = h
 	r.RequestID = requestID(h)
 	r.RateLimit = parseRateLimit(h)

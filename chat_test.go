@@ -520,3 +520,17 @@ func TestDefaultHTTPClient(t *testing.T) {
 		t.Error("clients do not share the default HTTP client")
 	}
 }
+
+// TestRawIsTheCallers checks that writing to Raw leaves the decoded fields
+// alone: they do not share its memory.
+func TestRawIsTheCallers(t *testing.T) {
+	t.Parallel()
+	resp, err := decodeResponse(200, http.Header{}, []byte(okBody))
+	require.NoError(t, err)
+	for i := range resp.Raw {
+		resp.Raw[i] = 'X'
+	}
+	if resp.Text() != "hi" || resp.ID != "chatcmpl-1" || resp.Model != "m" {
+		t.Errorf("writing to Raw changed the response: %q %q %q", resp.Text(), resp.ID, resp.Model)
+	}
+}

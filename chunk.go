@@ -648,19 +648,8 @@ func (d *chunkDecoder) str(v []byte) string {
 // word returns a string holding v, without allocating for the values that
 // role, finish_reason and a tool call's type usually have.
 func (d *chunkDecoder) word(v []byte) string {
-	switch string(v) {
-	case RoleAssistant:
-		return RoleAssistant
-	case FinishStop:
-		return FinishStop
-	case FinishLength:
-		return FinishLength
-	case FinishToolCalls:
-		return FinishToolCalls
-	case FinishContentFilter:
-		return FinishContentFilter
-	case "function":
-		return "function"
+	if w, ok := commonWord(v); ok {
+		return w
 	}
 	return d.str(v)
 }
@@ -971,13 +960,22 @@ func intFields(b []byte, i int, t *keyTable, dst []*int, sub func(k int, b []byt
 	return i
 }
 
+// usageBlock holds a Usage and its details, so that reading them costs
+// one allocation.
+type usageBlock struct {
+	usage  Usage
+	prompt PromptTokensDetails
+	compl  CompletionTokensDetails
+}
+
 // usageValue reads the usage object (or null) at b[i] into *dst, which is
 // nil.
 func usageValue(b []byte, i int, dst **Usage) int {
 	if b[i] != '{' {
 		return null(b, i)
 	}
-	u := new(Usage)
+	blk := new(usageBlock)
+	u := &blk.usage
 	*dst = u
 	return intFields(b, i, usageKeys, []*int{&u.PromptTokens, &u.CompletionTokens, &u.TotalTokens},
 		func(k int, b []byte, i int) int {
@@ -985,11 +983,11 @@ func usageValue(b []byte, i int, dst **Usage) int {
 				return null(b, i)
 			}
 			if k == usagePromptDetails {
-				p := new(PromptTokensDetails)
+				p := &blk.prompt
 				u.PromptTokensDetails = p
 				return intFields(b, i, promptDetailKeys, []*int{&p.CachedTokens, &p.AudioTokens}, nil)
 			}
-			c := new(CompletionTokensDetails)
+			c := &blk.compl
 			u.CompletionTokensDetails = c
 			return intFields(b, i, complDetailKeys,
 				[]*int{&c.ReasoningTokens, &c.AudioTokens, &c.AcceptedPredictionTokens, &c.RejectedPredictionTokens}, nil)

@@ -100,6 +100,11 @@ func (m Message) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON decodes a message whatever shape its content has.
 func (m *Message) UnmarshalJSON(data []byte) error {
+	// The usual shapes are read in one pass (chat_decode.go), the others
+	// by encoding/json.
+	if decodeMessage(data, m) {
+		return nil
+	}
 	var w messageJSON
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
@@ -205,6 +210,12 @@ func (c *Content) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return errors.New("aione: empty content")
+	}
+	// The usual shapes are read in one pass (chat_decode.go), the others
+	// by encoding/json.
+	if v, ok := decodeContent(data); ok {
+		*c = v
+		return nil
 	}
 	switch data[0] {
 	case 'n':

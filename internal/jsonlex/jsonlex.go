@@ -81,6 +81,14 @@ func specials(w uint64) uint64 {
 	return (t | w) & msb     // or a byte at or above 0x80
 }
 
+// escapeOrHigh returns a word whose lowest set bit is the high bit of the
+// first byte of the little-endian word w that is '\\' or at or above 0x80,
+// or zero if there is none (see [specials]).
+func escapeOrHigh(w uint64) uint64 {
+	s := w ^ (lsb * '\\')
+	return ((s-lsb)&^s | w) & msb
+}
+
 // ScanString scans the JSON string whose opening quote is b[i]. It returns
 // the index just past the closing quote, or -1 if b[i] does not start a
 // valid JSON string. raw reports whether the bytes between the quotes are
@@ -173,7 +181,15 @@ func AppendUnquote(dst, s []byte) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf && c != '\\' {
+			// Copy the run of ASCII bytes without escapes, finding its
+			// end 8 bytes at a time, then one at a time.
 			j := i + 1
+			for ; j+8 <= len(s); j += 8 {
+				if m := escapeOrHigh(binary.LittleEndian.Uint64(s[j:])); m != 0 {
+					j += bits.TrailingZeros64(m) >> 3
+					break
+				}
+			}
 			for j < len(s) && s[j] < utf8.RuneSelf && s[j] != '\\' {
 				j++
 			}

@@ -120,6 +120,7 @@ func TestString(t *testing.T) {
 		`"\ude00"`, `"\ud83dx"`, `"\ud83d\u0041"`, `"\ud83d\ud83d\ude00"`, `"\ude00\ud83d"`, `"\uD83D\uDE00"`,
 		`"\u"`, `"\u12"`, `"\u12g4"`, `"\x"`, `"\'"`, "\"\x01\"", "\"a\nb\"", `"abc`, `"\`, `"`,
 		`"0123456789abcdef\"0123456789"`, "\"0123456789abcdef\xe2\x82\xac0123456789\"", `"\uFFFD"`, `"\ufffe"`,
+		"\"0123456789abcdef\xff0123456789abcdefg\"", `"0123456789abcdefgh\u00e90123456789abcdefgh\n"`, `"01234567\\89abcdef"`,
 	} {
 		checkString(t, s)
 	}
