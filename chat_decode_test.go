@@ -460,7 +460,7 @@ func TestDecodeChatRandom(t *testing.T) {
 	if testing.Short() {
 		n = 1000
 	}
-	g := answerGen{r: rand.New(rand.NewPCG(3, 5))}
+	g := newAnswerGen(3, 5)
 	fast := 0
 	for range n {
 		g.b.Reset()
@@ -478,10 +478,8 @@ func TestDecodeChatRandom(t *testing.T) {
 	}
 }
 
-type answerLevel int
-
 const (
-	levelAnswer answerLevel = iota
+	levelAnswer = iota
 	levelAnswerChoice
 	levelMessage
 	levelCall
@@ -492,47 +490,18 @@ const (
 )
 
 // answerGen writes random chat answers.
-type answerGen struct {
-	r *rand.Rand
-	b bytes.Buffer
-}
+type answerGen struct{ *jsonGen }
 
-func (g *answerGen) pick(s ...string) string { return s[g.r.IntN(len(s))] }
-
-func (g *answerGen) space() {
-	if g.r.IntN(8) == 0 {
-		g.b.WriteString(g.pick(" ", "\n", "\t", "\r\n  "))
+func newAnswerGen(seed1, seed2 uint64) *answerGen {
+	g := &answerGen{&jsonGen{r: rand.New(rand.NewPCG(seed1, seed2)), strays: []string{"x", "annotations", "audio", "index", "ıd", "provider", "native_finish_reason", "ſervice_tier"}}}
+	g.keys = func(level int) []string {
+		return [...]*keyTable{chunkKeys, answerChoiceKeys, messageKeys, answerCallKeys, functionKeys, partKeys, imageURLKeys, usageKeys}[level].names
 	}
+	g.value = g.writeValue
+	return g
 }
 
-func (g *answerGen) object(level answerLevel, depth int) {
-	keys := [...]*keyTable{chunkKeys, answerChoiceKeys, messageKeys, answerCallKeys, functionKeys, partKeys, imageURLKeys, usageKeys}[level].names
-	g.b.WriteByte('{')
-	n := g.r.IntN(len(keys) + 2)
-	for k := range n {
-		if k > 0 {
-			g.space()
-			g.b.WriteByte(',')
-		}
-		g.space()
-		key := keys[g.r.IntN(len(keys))]
-		switch g.r.IntN(20) {
-		case 0:
-			key = strings.ToUpper(key[:1]) + key[1:]
-		case 1:
-			key = g.pick("x", "annotations", "audio", "index", "ıd", "provider", "native_finish_reason", "ſervice_tier")
-		}
-		g.b.WriteString(`"` + key + `"`)
-		g.space()
-		g.b.WriteByte(':')
-		g.space()
-		g.value(level, key, depth)
-		g.space()
-	}
-	g.b.WriteByte('}')
-}
-
-func (g *answerGen) value(level answerLevel, key string, depth int) {
+func (g *answerGen) writeValue(level int, key string, depth int) {
 	odd := g.r.IntN(12) == 0 || depth > 4
 	switch {
 	case odd:
@@ -565,23 +534,6 @@ func (g *answerGen) value(level answerLevel, key string, depth int) {
 		g.b.WriteString(g.pick(`""`, `"a"`, `"assistant"`, `"stop"`, `"function"`, `"text"`, `"image_url"`,
 			`"a\"b\\c\n"`, `"caf\u00e9 \ud83d\ude00"`, `"\ud800"`, "\"\xff\xfe\"", `"日本語"`, `null`, `"`+strings.Repeat("long ", 60)+`"`))
 	}
-}
-
-func (g *answerGen) array(level answerLevel, depth int) {
-	g.b.WriteByte('[')
-	for k := range g.r.IntN(4) {
-		if k > 0 {
-			g.b.WriteByte(',')
-		}
-		g.space()
-		if g.r.IntN(15) == 0 {
-			g.b.WriteString(g.pick(`null`, `1`, `"x"`, `[]`))
-		} else {
-			g.object(level, depth+1)
-		}
-		g.space()
-	}
-	g.b.WriteByte(']')
 }
 
 // TestDecodeChatAllocs checks the allocation budget of a typical answer:

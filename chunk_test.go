@@ -324,7 +324,7 @@ func TestDecodeChunkRandom(t *testing.T) {
 	if testing.Short() {
 		n = 2000
 	}
-	g := chunkGen{r: rand.New(rand.NewPCG(7, 11))}
+	g := newChunkGen(7, 11)
 	fast := 0
 	for range n {
 		g.b.Reset()
@@ -344,10 +344,8 @@ func TestDecodeChunkRandom(t *testing.T) {
 	}
 }
 
-type chunkLevel int
-
 const (
-	levelChunk chunkLevel = iota
+	levelChunk = iota
 	levelChoice
 	levelDelta
 	levelToolCall
@@ -358,47 +356,18 @@ const (
 )
 
 // chunkGen writes random chunks.
-type chunkGen struct {
-	r *rand.Rand
-	b bytes.Buffer
-}
+type chunkGen struct{ *jsonGen }
 
-func (g *chunkGen) pick(s ...string) string { return s[g.r.IntN(len(s))] }
-
-func (g *chunkGen) space() {
-	if g.r.IntN(8) == 0 {
-		g.b.WriteString(g.pick(" ", "\n", "\t", "\r\n  ", "  "))
+func newChunkGen(seed1, seed2 uint64) *chunkGen {
+	g := &chunkGen{&jsonGen{r: rand.New(rand.NewPCG(seed1, seed2)), strays: []string{"x", "extra", "ıd", "\u0069d", "provider", "idx", "native_finish_reason", "ſervice_tier"}}}
+	g.keys = func(level int) []string {
+		return [...]*keyTable{chunkKeys, choiceKeys, deltaKeys, toolCallKeys, functionKeys, usageKeys, promptDetailKeys, complDetailKeys}[level].names
 	}
+	g.value = g.writeValue
+	return g
 }
 
-func (g *chunkGen) object(level chunkLevel, depth int) {
-	keys := [...]*keyTable{chunkKeys, choiceKeys, deltaKeys, toolCallKeys, functionKeys, usageKeys, promptDetailKeys, complDetailKeys}[level].names
-	g.b.WriteByte('{')
-	n := g.r.IntN(len(keys) + 2)
-	for k := range n {
-		if k > 0 {
-			g.space()
-			g.b.WriteByte(',')
-		}
-		g.space()
-		key := keys[g.r.IntN(len(keys))]
-		switch g.r.IntN(20) {
-		case 0:
-			key = strings.ToUpper(key[:1]) + key[1:]
-		case 1:
-			key = g.pick("x", "extra", "ıd", "\u0069d", "provider", "idx", "native_finish_reason", "ſervice_tier")
-		}
-		g.b.WriteString(`"` + key + `"`)
-		g.space()
-		g.b.WriteByte(':')
-		g.space()
-		g.value(level, key, depth)
-		g.space()
-	}
-	g.b.WriteByte('}')
-}
-
-func (g *chunkGen) value(level chunkLevel, key string, depth int) {
+func (g *chunkGen) writeValue(level int, key string, depth int) {
 	odd := g.r.IntN(12) == 0 || depth > 3
 	switch {
 	case odd:
@@ -433,23 +402,6 @@ func (g *chunkGen) value(level chunkLevel, key string, depth int) {
 		g.b.WriteString(g.pick(`""`, `"a"`, `"REST"`, `"chatcmpl-abc"`, `"stop"`, `"assistant"`, `"function"`, `"tool_calls"`,
 			`"a\"b\\c\n"`, `"caf\u00e9 \ud83d\ude00"`, `"\ud800"`, "\"\xff\xfe\"", `"日本語"`, `null`, `"`+strings.Repeat("long ", 60)+`"`))
 	}
-}
-
-func (g *chunkGen) array(level chunkLevel, depth int) {
-	g.b.WriteByte('[')
-	for k := range g.r.IntN(4) {
-		if k > 0 {
-			g.b.WriteByte(',')
-		}
-		g.space()
-		if g.r.IntN(15) == 0 {
-			g.b.WriteString(g.pick(`null`, `1`, `"x"`, `[]`))
-		} else {
-			g.object(level, depth+1)
-		}
-		g.space()
-	}
-	g.b.WriteByte(']')
 }
 
 // TestDecodeChunkStream decodes a stream of chunks with one decoder into
