@@ -1,91 +1,17 @@
 package aione
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"strings"
 	"testing"
+
+	"github.com/aione/aione-go/internal/benchdata"
 )
 
-// The workloads of issue 6. internal/benchmarks runs the same ones through
-// the peer SDKs; keep the two in step.
-
-// benchStreamChunks is the number of content chunks of the benchmark stream.
-const benchStreamChunks = 2000
-
-// benchWords are the contents of the benchmark stream's chunks, 1 to 8
-// characters each, as a model streams them.
-var benchWords = []string{"REST", " is", " an", " archit", "ectural", " style", ",", " not", " a", " proto", "col", "."}
-
-// benchStreamBody returns an event stream of n ordinary content chunks of
-// about 180 bytes each followed by [DONE], and the text they add up to.
-func benchStreamBody(n int) (body []byte, text string) {
-	var b, t bytes.Buffer
-	for i := range n {
-		w := benchWords[i%len(benchWords)]
-		b.WriteString(`data: {"id":"chatcmpl-abc","object":"chat.completion.chunk","created":1711500000,"model":"claude-sonnet-4-6","choices":[{"index":0,"delta":{"content":"`)
-		b.WriteString(w)
-		b.WriteString(`"},"finish_reason":null}]}` + "\n\n")
-		t.WriteString(w)
-	}
-	b.WriteString("data: [DONE]\n\n")
-	return b.Bytes(), t.String()
-}
-
-// benchChatBody returns a chat.completion body whose answer is text.
-func benchChatBody(text string) []byte {
-	content, err := json.Marshal(text)
-	if err != nil {
-		panic(err)
-	}
-	return []byte(`{"id":"chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT","object":"chat.completion","created":1711500000,` +
-		`"model":"claude-sonnet-4-6","system_fingerprint":"fp_44709d6fcb","choices":[{"index":0,"message":{"role":"assistant","content":` +
-		string(content) + `,"refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],` +
-		`"usage":{"prompt_tokens":57,"completion_tokens":142,"total_tokens":199,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},` +
-		`"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},` +
-		`"service_tier":"default"}`)
-}
-
-// benchParagraph is a paragraph of an ordinary answer, with the escapes
-// (newlines, quotes) and non-ASCII text real answers hold.
-const benchParagraph = "REST is an architectural style, not a protocol. It was described by Roy Fielding in 2000 " +
-	"as a set of constraints: client-server, stateless, cacheable, a uniform interface, a layered system and, " +
-	"optionally, code on demand. A \"RESTful\" API names resources with URLs and acts on them with the verbs of HTTP; " +
-	"its answers say whether they may be cached. Café owners and naïve clients alike benefit.\n\n"
-
-// benchTypicalText is the answer of the typical (~1 KB) chat.completion.
-var benchTypicalText = strings.Repeat(benchParagraph, 2)
-
-// benchLargeText is the answer of the large (~128 KiB) chat.completion.
-var benchLargeText = strings.Repeat(benchParagraph, 128<<10/len(benchParagraph))
-
-// memDoer is an HTTPDoer that answers every request with the same
-// in-memory body, without a network or an HTTP transport.
-type memDoer struct {
-	contentType string
-	body        []byte
-}
-
-func (d *memDoer) Do(req *http.Request) (*http.Response, error) {
-	if req.Body != nil {
-		_ = req.Body.Close()
-	}
-	return &http.Response{
-		Status:        "200 OK",
-		StatusCode:    http.StatusOK,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        http.Header{"Content-Type": {d.contentType}},
-		Body:          io.NopCloser(bytes.NewReader(d.body)),
-		ContentLength: int64(len(d.body)),
-		Request:       req,
-	}, nil
-}
+// The workloads of issue 6 come from internal/benchdata, which
+// internal/benchmarks runs through the peer SDKs too.
 
 // newBenchClient returns a client sending to baseURL through doer (the
 // default HTTP client if doer is nil), without retries.
@@ -146,13 +72,13 @@ func perChunk(b *testing.B, chunks int, loop func()) {
 // from an in-memory body: SSE framing, chunk decoding, accumulation and
 // the final Response. One op is the whole stream, request included.
 func BenchmarkStreamInMemory(b *testing.B) {
-	body, text := benchStreamBody(benchStreamChunks)
-	c := newBenchClient(b, "http://aione.invalid/v1", &memDoer{contentType: "text/event-stream", body: body})
-	readBenchStream(b, c, benchStreamChunks, text, true)
+	body, text := benchdata.StreamBody(benchdata.StreamChunks)
+	c := newBenchClient(b, "http://aione.invalid/v1", &benchdata.Transport{ContentType: "text/event-stream", Body: body})
+	readBenchStream(b, c, benchdata.StreamChunks, text, true)
 	b.SetBytes(int64(len(body)))
-	perChunk(b, benchStreamChunks, func() {
+	perChunk(b, benchdata.StreamChunks, func() {
 		for b.Loop() {
-			readBenchStream(b, c, benchStreamChunks, text, false)
+			readBenchStream(b, c, benchdata.StreamChunks, text, false)
 		}
 	})
 }
@@ -161,7 +87,7 @@ func BenchmarkStreamInMemory(b *testing.B) {
 // loopback through the default HTTP client. The server runs in the same
 // process, so its costs are counted too.
 func BenchmarkStreamLoopback(b *testing.B) {
-	body, text := benchStreamBody(benchStreamChunks)
+	body, text := benchdata.StreamBody(benchdata.StreamChunks)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/event-stream")
@@ -169,11 +95,11 @@ func BenchmarkStreamLoopback(b *testing.B) {
 	}))
 	defer ts.Close()
 	c := newBenchClient(b, ts.URL+"/v1", nil)
-	readBenchStream(b, c, benchStreamChunks, text, true)
+	readBenchStream(b, c, benchdata.StreamChunks, text, true)
 	b.SetBytes(int64(len(body)))
-	perChunk(b, benchStreamChunks, func() {
+	perChunk(b, benchdata.StreamChunks, func() {
 		for b.Loop() {
-			readBenchStream(b, c, benchStreamChunks, text, false)
+			readBenchStream(b, c, benchdata.StreamChunks, text, false)
 		}
 	})
 }
@@ -186,12 +112,12 @@ func BenchmarkChat(b *testing.B) {
 		name string
 		text string
 	}{
-		{"body=1KB", benchTypicalText},
-		{"body=128KB", benchLargeText},
+		{"body=1KB", benchdata.TypicalText},
+		{"body=128KB", benchdata.LargeText},
 	} {
-		body := benchChatBody(bc.text)
+		body := benchdata.ChatBody(bc.text)
 		b.Run(bc.name, func(b *testing.B) {
-			c := newBenchClient(b, "http://aione.invalid/v1", &memDoer{contentType: "application/json", body: body})
+			c := newBenchClient(b, "http://aione.invalid/v1", &benchdata.Transport{ContentType: "application/json", Body: body})
 			check := func(full bool) {
 				r, err := c.Chat(b.Context(), "claude-sonnet-4-6", benchMessages)
 				if err != nil {

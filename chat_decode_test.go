@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aione/aione-go/internal/benchdata"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -542,9 +543,9 @@ func TestDecodeChatAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts")
 	}
-	data := benchChatBody(benchTypicalText)
+	data := benchdata.ChatBody(benchdata.TypicalText)
 	allocs := testing.AllocsPerRun(1000, func() {
-		if r, _, err := decodeChat(data); err != nil || r.Text() != benchTypicalText {
+		if r, _, err := decodeChat(data); err != nil || r.Text() != benchdata.TypicalText {
 			t.Fatal(r, err)
 		}
 	})
@@ -560,7 +561,7 @@ func BenchmarkDecodeChat(b *testing.B) { benchDecodeChat(b, decodeChat) }
 func BenchmarkDecodeChatJSON(b *testing.B) { benchDecodeChat(b, decodeChatJSON) }
 
 func benchDecodeChat(b *testing.B, decode func([]byte) (*ChatResponse, []byte, error)) {
-	data := benchChatBody(benchTypicalText)
+	data := benchdata.ChatBody(benchdata.TypicalText)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -574,7 +575,7 @@ func benchDecodeChat(b *testing.B, decode func([]byte) (*ChatResponse, []byte, e
 // with the original encoding/json code on any input, and never panics.
 func FuzzDecodeChatResponse(f *testing.F) {
 	seedFromDir(f, "responses")
-	f.Add(benchChatBody(benchTypicalText))
+	f.Add(benchdata.ChatBody(benchdata.TypicalText))
 	f.Add([]byte(`{"role":"assistant","content":[{"type":"text","text":"a"}],"reasoning":"r"}`))
 	f.Add([]byte(`[{"type":"image_url","image_url":{"url":"u","detail":"high"}}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {

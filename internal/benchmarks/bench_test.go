@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	aione "github.com/aione/aione-go"
+	"github.com/aione/aione-go/internal/benchdata"
 	openaigo "github.com/openai/openai-go/v3"
 	openaigooption "github.com/openai/openai-go/v3/option"
 	goopenai "github.com/sashabaranov/go-openai"
@@ -293,11 +294,11 @@ func openaigoSDK(streamClient, chatClient *http.Client) sdk {
 // workloads returns the HTTP clients answering the benchmark stream and
 // the typical chat.completion from memory, and the text of each.
 func workloads() (streamClient, chatClient *http.Client, streamText, chatText string, streamBytes, chatBytes int) {
-	streamBody, streamText := StreamBody(StreamChunks)
-	chatBody := ChatBody(TypicalText)
-	streamClient = &http.Client{Transport: &Transport{ContentType: "text/event-stream", Body: streamBody}}
-	chatClient = &http.Client{Transport: &Transport{ContentType: "application/json", Body: chatBody}}
-	return streamClient, chatClient, streamText, TypicalText, len(streamBody), len(chatBody)
+	streamBody, streamText := benchdata.StreamBody(benchdata.StreamChunks)
+	chatBody := benchdata.ChatBody(benchdata.TypicalText)
+	streamClient = &http.Client{Transport: &benchdata.Transport{ContentType: "text/event-stream", Body: streamBody}}
+	chatClient = &http.Client{Transport: &benchdata.Transport{ContentType: "application/json", Body: chatBody}}
+	return streamClient, chatClient, streamText, benchdata.TypicalText, len(streamBody), len(chatBody)
 }
 
 // TestSameText checks that every SDK reads every chunk of the stream and
@@ -310,9 +311,9 @@ func TestSameText(t *testing.T) {
 			if err != nil {
 				t.Fatalf("stream: %v", err)
 			}
-			if n != StreamChunks || text != streamText {
+			if n != benchdata.StreamChunks || text != streamText {
 				t.Errorf("stream: %d chunks, text %.40q... (%d bytes); want %d chunks, %.40q... (%d bytes)",
-					n, text, len(text), StreamChunks, streamText, len(streamText))
+					n, text, len(text), benchdata.StreamChunks, streamText, len(streamText))
 			}
 			text, err = s.chat(t.Context())
 			if err != nil {
@@ -334,8 +335,8 @@ func BenchmarkStream(b *testing.B) {
 	for _, s := range sdks(b, sc, cc) {
 		b.Run("sdk="+s.name, func(b *testing.B) {
 			ctx := b.Context()
-			if text, n, err := s.stream(ctx); err != nil || n != StreamChunks || text != streamText {
-				b.Fatalf("%d chunks, %d bytes of text, error %v; want %d chunks, %d bytes", n, len(text), err, StreamChunks, len(streamText))
+			if text, n, err := s.stream(ctx); err != nil || n != benchdata.StreamChunks || text != streamText {
+				b.Fatalf("%d chunks, %d bytes of text, error %v; want %d chunks, %d bytes", n, len(text), err, benchdata.StreamChunks, len(streamText))
 			}
 			b.SetBytes(int64(streamBytes))
 			b.ReportAllocs()
@@ -344,13 +345,13 @@ func BenchmarkStream(b *testing.B) {
 			runtime.ReadMemStats(&before)
 			cpu0, cpuOK := cpuTime()
 			for b.Loop() {
-				if text, n, err := s.stream(ctx); err != nil || n != StreamChunks || len(text) != len(streamText) {
+				if text, n, err := s.stream(ctx); err != nil || n != benchdata.StreamChunks || len(text) != len(streamText) {
 					b.Fatalf("%d chunks, %d bytes of text, error %v", n, len(text), err)
 				}
 			}
 			cpu1, _ := cpuTime()
 			runtime.ReadMemStats(&after)
-			chunks := float64(b.N) * StreamChunks
+			chunks := float64(b.N) * benchdata.StreamChunks
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/chunks, "ns/chunk")
 			if cpuOK {
 				b.ReportMetric(float64(cpu1-cpu0)/chunks, "cpu-ns/chunk")
