@@ -404,7 +404,7 @@ func (c *Client) Chat(ctx context.Context, model string, messages []Message, opt
 		ctx, cancel = context.WithTimeout(ctx, cl.timeout)
 		defer cancel()
 	}
-	resp, err := cl.send(ctx, body, false)
+	resp, _, err := cl.send(ctx, body, false, resume{})
 	if err != nil {
 		return nil, err
 	}

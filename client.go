@@ -120,10 +120,11 @@ func checkBaseURL(base string) error {
 }
 
 // send posts body to the chat completions endpoint, retrying as retry.go
-// decides, and returns the first 2xx response. Chat and ChatStream share it;
-// nothing else talks to the network. The caller closes the response body.
-func (c *call) send(ctx context.Context, body []byte, stream bool) (*http.Response, error) {
-	return c.retry(ctx, func(attempt int) (*http.Response, error) {
+// decides, and returns the first 2xx response and the number of the last
+// attempt. Chat and ChatStream share it; nothing else talks to the network.
+// The caller closes the response body.
+func (c *call) send(ctx context.Context, body []byte, stream bool, from resume) (*http.Response, int, error) {
+	return c.retry(ctx, from, func(attempt int) (*http.Response, error) {
 		req, err := c.newRequest(ctx, body, stream, attempt)
 		if err != nil {
 			return nil, backoff.Permanent(err) // no attempt can fix it

@@ -41,6 +41,16 @@ import (
 	"github.com/cenkalti/backoff/v4"
 )
 
+// resume is where a retry loop starts. The zero value starts a call at
+// attempt 1. A stream whose body broke before its first chunk resumes from
+// that attempt: last is its number and failed why it failed, and the loop
+// treats that failure as one of its own, classifying it, waiting and
+// counting on from it.
+type resume struct {
+	last   int
+	failed error
+}
+
 // RetryInfo describes a retry about to happen; see [WithRetryHook].
 type RetryInfo struct {
 	// Attempt is the number of the attempt that failed, from 1.
@@ -70,10 +80,12 @@ const (
 )
 
 // retry runs attempt until it returns a 2xx response, a failure that is not
-// worth retrying, or the retry budget is spent. Attempts are numbered from 1.
+// worth retrying, or the retry budget is spent. Attempts are numbered from 1,
+// or go on from where from says. It also returns the number of the last
+// attempt it made (from.last if it made none).
 // It returns the 2xx response with its body open; every other body is read
 // (boundedly) and closed here.
-func (c *call) retry(ctx context.Context, attempt func(n int) (*http.Response, error)) (*http.Response, error) {
+func (c *call) retry(ctx context.Context, from resume, attempt func(n int) (*http.Response, error)) (resp *http.Response, attempts int, err error) {
 	b := &backoff.ExponentialBackOff{
 		InitialInterval:     c.minBackoff,
 		RandomizationFactor: backoffJitter,
@@ -84,13 +96,30 @@ func (c *call) retry(ctx context.Context, attempt func(n int) (*http.Response, e
 		Clock:               backoff.SystemClock,
 	}
 	b.Reset()
-	for n := 1; ; n++ {
-		resp, err := attempt(n)
+	attempts = from.last
+	first := from.last + 1
+	if from.failed != nil {
+		first = from.last
+	}
+	// Draw the waits of the attempts made before, so that the schedule
+	// depends only on the attempt number.
+	for range first - 1 {
+		b.NextBackOff()
+	}
+	for n := first; ; n++ {
+		var resp *http.Response
+		var err error
+		if n == first && from.failed != nil {
+			err = from.failed
+		} else {
+			resp, err = attempt(n)
+			attempts = n
+		}
 		if err == nil && resp == nil {
 			err = backoff.Permanent(errors.New("aione: HTTP client returned neither a response nor an error"))
 		}
 		if err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			return resp, nil
+			return resp, n, nil
 		}
 		var (
 			retryable bool
@@ -112,7 +141,7 @@ func (c *call) retry(ctx context.Context, attempt func(n int) (*http.Response, e
 			}
 			err = &transportError{attempt: n, err: c.redactErr(err)}
 			if ctx.Err() != nil {
-				return nil, c.ctxError(ctx, err)
+				return nil, attempts, c.ctxError(ctx, err)
 			}
 		} else {
 			apiErr := readAPIError(resp)
@@ -123,7 +152,7 @@ func (c *call) retry(ctx context.Context, attempt func(n int) (*http.Response, e
 			err = apiErr
 		}
 		if !retryable || n > c.maxRetries {
-			return nil, err
+			return nil, attempts, err
 		}
 		// Draw the computed wait even when the server chose one, so that
 		// the schedule depends only on the attempt number.
@@ -132,11 +161,11 @@ func (c *call) retry(ctx context.Context, attempt func(n int) (*http.Response, e
 			wait = computed
 		} else if wait > c.maxBackoff {
 			c.logGiveUp(ctx, n, wait, err, "the server asked for a wait longer than the maximum backoff")
-			return nil, err
+			return nil, attempts, err
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= wait {
 			c.logGiveUp(ctx, n, wait, err, "the wait would outlast the context's deadline")
-			return nil, err
+			return nil, attempts, err
 		}
 		if c.onRetry != nil {
 			c.onRetry(RetryInfo{Attempt: n, Wait: wait, Err: err})
@@ -149,7 +178,7 @@ func (c *call) retry(ctx context.Context, attempt func(n int) (*http.Response, e
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, c.ctxError(ctx, err)
+			return nil, attempts, c.ctxError(ctx, err)
 		case <-t.C:
 		}
 	}

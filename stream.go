@@ -105,11 +105,7 @@ func (c *Client) ChatStream(ctx context.Context, model string, messages []Messag
 	sctx, cancel := context.WithCancelCause(ctx)
 	s := &Stream{call: cl, reqBody: body, ctx: sctx, cancel: cancel, scanner: sse.NewScanner(nil)}
 	s.scanner.SetMaxEventSize(cl.maxEventSize)
-	d := &attemptDoer{next: cl.httpClient}
-	first := *cl
-	first.httpClient = d
-	resp, err := s.open(&first)
-	s.attempts = d.n
+	resp, err := s.open(resume{})
 	if err != nil {
 		cancel(err)
 		return nil, err
@@ -121,16 +117,18 @@ func (c *Client) ChatStream(ctx context.Context, model string, messages []Messag
 	return s, nil
 }
 
-// open sends the request with cl and returns the response if it is an
-// event stream. The timeout of cl, if any, bounds it until the response
-// headers arrive.
-func (s *Stream) open(cl *call) (*http.Response, error) {
+// open sends the request, resuming the attempts as from says, and returns
+// the response if it is an event stream. The call's timeout, if any, bounds
+// it until the response headers arrive.
+func (s *Stream) open(from resume) (*http.Response, error) {
+	cl := s.call
 	var timer *time.Timer
 	if cl.timeout > 0 {
 		d, cancel := cl.timeout, s.cancel
 		timer = time.AfterFunc(d, func() { cancel(&openTimeoutError{d: d}) })
 	}
-	resp, err := cl.send(s.ctx, s.reqBody, true)
+	resp, attempts, err := cl.send(s.ctx, s.reqBody, true, from)
+	s.attempts = attempts
 	if timer != nil && !timer.Stop() && err == nil {
 		// The timer fired as the headers arrived: the stream is
 		// cancelled, so report the timeout rather than a broken stream.
@@ -333,82 +331,24 @@ func (e *openTimeoutError) Unwrap() error { return context.DeadlineExceeded }
 // returns nil once a new body is installed, else the error that ends the
 // stream.
 func (s *Stream) reopen(cause error) error {
-	prior := s.attempts - 1 // attempts before the one whose body broke
-	budget := s.call.maxRetries - prior
-	if budget < 1 {
+	broken := s.attempts // the attempt whose body broke
+	if broken > s.call.maxRetries {
 		return cause
 	}
 	s.closeConn()
-	cl := *s.call
-	cl.maxRetries = budget
-	d := &attemptDoer{next: s.call.httpClient, offset: prior, fail: &brokenError{cause}}
-	cl.httpClient = d
-	if hook := s.call.onRetry; hook != nil {
-		cl.onRetry = func(ri RetryInfo) {
-			ri.Attempt += prior
-			ri.Err = shiftAttempts(ri.Err, prior)
-			hook(ri)
-		}
-	}
-	resp, err := s.open(&cl)
-	s.attempts = prior + d.n
+	resp, err := s.open(resume{last: broken, failed: &brokenError{cause}})
 	switch {
 	case err == nil:
 		s.install(resp)
 		return nil
 	case s.ctx.Err() != nil:
 		return s.ctxError()
-	case d.n <= 1:
+	case s.attempts == broken:
 		// The retry loop gave up without a new attempt: the cause is not
 		// worth retrying, or the wait would outlast the deadline.
 		return cause
 	}
-	return shiftAttempts(err, prior)
-}
-
-// shiftAttempts returns err with n added to its attempt number, so that
-// the attempts of a reopened stream count on from those before.
-func shiftAttempts(err error, n int) error {
-	switch e := err.(type) {
-	case *transportError:
-		c := *e
-		c.attempt += n
-		return &c
-	case *APIError:
-		c := *e
-		c.Attempts += n
-		return &c
-	}
 	return err
-}
-
-// attemptDoer counts the attempts of one opening of a stream, numbering
-// them after offset earlier ones. When fail is set, the first attempt
-// fails with it without being sent: it stands for the attempt whose stream
-// broke, so that the retry loop waits and counts as after any failure.
-type attemptDoer struct {
-	next   HTTPDoer
-	offset int
-	fail   error
-	n      int
-}
-
-// Do counts and numbers the attempt, then sends it, unless it stands for
-// the broken one.
-func (d *attemptDoer) Do(req *http.Request) (*http.Response, error) {
-	d.n++
-	if d.fail != nil {
-		err := d.fail
-		d.fail = nil
-		if req.Body != nil {
-			_ = req.Body.Close()
-		}
-		return nil, err
-	}
-	if d.offset > 0 {
-		req.Header.Set(attemptHeader, strconv.Itoa(d.offset+d.n))
-	}
-	return d.next.Do(req)
 }
 
 // eventError builds the error of an error event or of a chunk holding an

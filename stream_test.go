@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -1162,6 +1163,28 @@ func TestStreamReopen(t *testing.T) {
 			require.Equal(t, want, hooks, "attempts the retry hook saw")
 		})
 	}
+	t.Run("logged attempts count on", func(t *testing.T) {
+		t.Parallel()
+		var logs bytes.Buffer
+		var mu sync.Mutex
+		logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c, srv := newStreamServer(t, nil, WithMaxRetries(2), WithLogger(logger))
+		srv.Enqueue(localserver.Fault{ResetAfterHeaders: true}, localserver.Fault{ResetAfterHeaders: true})
+		s, err := c.ChatStream(t.Context(), "m", hello)
+		require.NoError(t, err)
+		require.NoError(t, drainStream(t, s).err)
+		mu.Lock()
+		defer mu.Unlock()
+		var got []string
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, "http attempt") {
+				_, rest, _ := strings.Cut(line, "attempt=")
+				n, _, _ := strings.Cut(rest, " ")
+				got = append(got, n)
+			}
+		}
+		require.Equal(t, []string{"1", "2", "3"}, got, "attempt numbers in the log:\n%s", logs.String())
+	})
 	t.Run("then an error status", func(t *testing.T) {
 		t.Parallel()
 		c, srv := newStreamServer(t, nil, WithMaxRetries(2))
@@ -1377,4 +1400,16 @@ func TestStreamReopenBackoff(t *testing.T) {
 		require.Equal(t, hooks[0].Wait, starts[1].Sub(starts[0]))
 		require.GreaterOrEqual(t, hooks[0].Wait, 500*time.Millisecond)
 	})
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
