@@ -120,7 +120,7 @@ const (
 // and is valid JSON. It reports false otherwise, and then the reference
 // decoder must decide. It returns the raw "error" member, and no response,
 // when the answer holds a non-null one.
-func (d *answerDecoder) answer(b []byte) (r *ChatResponse, errField []byte, ok bool) {
+func (d answerDecoder) answer(b []byte) (r *ChatResponse, errField []byte, ok bool) {
 	i := jsonlex.SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, nil, false
@@ -148,7 +148,7 @@ func (d *answerDecoder) answer(b []byte) (r *ChatResponse, errField []byte, ok b
 		case chunkTier:
 			j = d.stringValue(b, j, &r.ServiceTier)
 		case chunkChoices:
-			j = d.choiceList(b, j, &r.Choices, blk.one[:0])
+			j = objectList(d, b, j, &r.Choices, blk.one[:0], answerDecoder.choice)
 		case chunkUsage:
 			j = usageValue(b, j, &r.Usage)
 		case chunkError:
@@ -176,30 +176,8 @@ func (d *answerDecoder) answer(b []byte) (r *ChatResponse, errField []byte, ok b
 	return r, nil, true
 }
 
-// choiceList reads the choices array (or null) at b[i] into *dst,
-// appending to buf (empty) and then to arrays of its own.
-func (d *answerDecoder) choiceList(b []byte, i int, dst *[]Choice, buf []Choice) int {
-	if b[i] != '[' {
-		return null(b, i)
-	}
-	choices := buf
-	i, more := openArray(b, i)
-	for more {
-		if b[i] != '{' {
-			return -1
-		}
-		choices = append(choices, Choice{})
-		if i = d.choice(b, i, &choices[len(choices)-1]); i < 0 {
-			return -1
-		}
-		i, more = nextElement(b, i)
-	}
-	*dst = choices[:len(choices):len(choices)]
-	return i
-}
-
 // choice reads the choice object at b[i] into ch, which is zero.
-func (d *answerDecoder) choice(b []byte, i int, ch *Choice) int {
+func (d answerDecoder) choice(b []byte, i int, ch *Choice) int {
 	var seen uint16
 	i, more := openObject(b, i)
 	for more {
@@ -235,7 +213,7 @@ func (d *answerDecoder) choice(b []byte, i int, ch *Choice) int {
 
 // message reads the message object at b[i] into m, which is zero, as
 // [Message.UnmarshalJSON] reads it with encoding/json.
-func (d *answerDecoder) message(b []byte, i int, m *Message) int {
+func (d answerDecoder) message(b []byte, i int, m *Message) int {
 	var reasoningContent, reasoning string
 	var seen uint16
 	i, more := openObject(b, i)
@@ -252,7 +230,7 @@ func (d *answerDecoder) message(b []byte, i int, m *Message) int {
 		case messageName:
 			j = d.stringValue(b, j, &m.Name)
 		case messageToolCalls:
-			j = d.toolCallList(b, j, &m.ToolCalls)
+			j = objectList(d, b, j, &m.ToolCalls, nil, answerDecoder.toolCall)
 		case messageToolCallID:
 			j = d.stringValue(b, j, &m.ToolCallID)
 		case messageRefusal:
@@ -262,7 +240,7 @@ func (d *answerDecoder) message(b []byte, i int, m *Message) int {
 		case messageReasoning:
 			j = d.stringValue(b, j, &reasoning)
 		case messageImages:
-			j = d.partList(b, j, &m.Images)
+			j = objectList(d, b, j, &m.Images, nil, answerDecoder.part)
 		default:
 			j = skipUnknown(b, j, key, messageKeys)
 		}
@@ -284,7 +262,7 @@ func (d *answerDecoder) message(b []byte, i int, m *Message) int {
 // content reads the content at b[i] into c, which is null, as
 // [Content.UnmarshalJSON] reads it: a string, an array of parts, a single
 // part, or null.
-func (d *answerDecoder) content(b []byte, i int, c *Content) int {
+func (d answerDecoder) content(b []byte, i int, c *Content) int {
 	switch b[i] {
 	case '"':
 		var s string
@@ -292,7 +270,7 @@ func (d *answerDecoder) content(b []byte, i int, c *Content) int {
 		*c = TextContent(s)
 	case '[':
 		var parts []ContentPart
-		i = d.partList(b, i, &parts)
+		i = objectList(d, b, i, &parts, nil, answerDecoder.part)
 		*c = PartsContent(parts...)
 	case '{':
 		parts := make([]ContentPart, 1)
@@ -304,30 +282,35 @@ func (d *answerDecoder) content(b []byte, i int, c *Content) int {
 	return i
 }
 
-// partList reads the array of content parts (or null) at b[i] into *dst,
-// which is nil. An empty array is an empty slice, not nil.
-func (d *answerDecoder) partList(b []byte, i int, dst *[]ContentPart) int {
+// objectList reads the array of objects (or null) at b[i] into *dst, each
+// object read by elem into a new element appended to buf. An empty array
+// is an empty slice, not nil, as encoding/json makes it.
+func objectList[T any](d answerDecoder, b []byte, i int, dst *[]T, buf []T, elem func(answerDecoder, []byte, int, *T) int) int {
 	if b[i] != '[' {
 		return null(b, i)
 	}
-	parts := []ContentPart{}
+	list := buf
+	if list == nil {
+		list = []T{}
+	}
 	i, more := openArray(b, i)
 	for more {
 		if b[i] != '{' {
 			return -1
 		}
-		parts = append(parts, ContentPart{})
-		if i = d.part(b, i, &parts[len(parts)-1]); i < 0 {
+		var zero T
+		list = append(list, zero)
+		if i = elem(d, b, i, &list[len(list)-1]); i < 0 {
 			return -1
 		}
 		i, more = nextElement(b, i)
 	}
-	*dst = parts
+	*dst = list[:len(list):len(list)]
 	return i
 }
 
 // part reads the content part object at b[i] into p, which is zero.
-func (d *answerDecoder) part(b []byte, i int, p *ContentPart) int {
+func (d answerDecoder) part(b []byte, i int, p *ContentPart) int {
 	var seen uint16
 	i, more := openObject(b, i)
 	for more {
@@ -379,30 +362,8 @@ func (d *answerDecoder) part(b []byte, i int, p *ContentPart) int {
 	return i
 }
 
-// toolCallList reads the tool_calls array (or null) at b[i] into *dst,
-// which is nil. An empty array is an empty slice, not nil.
-func (d *answerDecoder) toolCallList(b []byte, i int, dst *[]ToolCall) int {
-	if b[i] != '[' {
-		return null(b, i)
-	}
-	calls := []ToolCall{}
-	i, more := openArray(b, i)
-	for more {
-		if b[i] != '{' {
-			return -1
-		}
-		calls = append(calls, ToolCall{})
-		if i = d.toolCall(b, i, &calls[len(calls)-1]); i < 0 {
-			return -1
-		}
-		i, more = nextElement(b, i)
-	}
-	*dst = calls
-	return i
-}
-
 // toolCall reads the tool call object at b[i] into t, which is zero.
-func (d *answerDecoder) toolCall(b []byte, i int, t *ToolCall) int {
+func (d answerDecoder) toolCall(b []byte, i int, t *ToolCall) int {
 	var seen uint16
 	i, more := openObject(b, i)
 	for more {
@@ -436,7 +397,7 @@ func (d *answerDecoder) toolCall(b []byte, i int, t *ToolCall) int {
 
 // stringFields reads the object at b[i], whose members are strings or
 // null, into the fields of t's keys (dst[k] for key k).
-func (d *answerDecoder) stringFields(b []byte, i int, t *keyTable, dst ...*string) int {
+func (d answerDecoder) stringFields(b []byte, i int, t *keyTable, dst ...*string) int {
 	var seen uint16
 	i, more := openObject(b, i)
 	for more {
@@ -475,7 +436,7 @@ func stringBytes(b []byte, i int) (v []byte, raw bool, end int) {
 
 // str returns the value of the string whose bytes between the quotes are
 // v, raw as [stringBytes] says.
-func (d *answerDecoder) str(v []byte, raw bool) string {
+func (d answerDecoder) str(v []byte, raw bool) string {
 	switch {
 	case len(v) == 0:
 		return ""
@@ -492,7 +453,7 @@ func (d *answerDecoder) str(v []byte, raw bool) string {
 
 // stringValue reads the string or null at b[i] into *dst (null leaves it
 // alone).
-func (d *answerDecoder) stringValue(b []byte, i int, dst *string) int {
+func (d answerDecoder) stringValue(b []byte, i int, dst *string) int {
 	v, raw, end := stringBytes(b, i)
 	if v != nil {
 		*dst = d.str(v, raw)
@@ -503,7 +464,7 @@ func (d *answerDecoder) stringValue(b []byte, i int, dst *string) int {
 // wordValue is [answerDecoder.stringValue] for the strings that usually
 // hold one of a few words (a role, a finish reason, a type), which it
 // returns as constants, neither copied nor aliasing b.
-func (d *answerDecoder) wordValue(b []byte, i int, dst *string) int {
+func (d answerDecoder) wordValue(b []byte, i int, dst *string) int {
 	v, raw, end := stringBytes(b, i)
 	if v == nil {
 		return end
