@@ -275,6 +275,10 @@ func (s *Stream) endError(err error) error {
 		return se.err
 	case errors.Is(err, sse.ErrEventTooLarge):
 		return fmt.Errorf("aione: %v", err)
+	case errors.Is(err, io.ErrUnexpectedEOF) && string(bytes.TrimSpace(s.scanner.Unfinished())) == "[DONE]":
+		// A whole "data: [DONE]" line with no blank line after it: the
+		// server said the answer is complete and closed the body.
+		return nil
 	case err == nil && s.acc.complete():
 		// The server closed the stream without [DONE] after every choice
 		// had finished: the answer is whole.

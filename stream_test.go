@@ -272,6 +272,7 @@ var streamEnds = map[string]string{
 	"cut_inside_event":                   streamEndTruncated,
 	"delta_missing":                      streamEndOK,
 	"done_then_more":                     streamEndOK,
+	"done_without_blank":                 streamEndOK,
 	"empty":                              streamEndTruncated,
 	"error_beside_choices":               streamEndAPI,
 	"error_code_number":                  streamEndAPI,

@@ -218,6 +218,23 @@ func (s *Scanner) Event() Event {
 	return e
 }
 
+// Unfinished returns the data of the event the input left unfinished: its
+// data lines all ended, but the input ended before the blank line that
+// would have dispatched it. Such an event is never dispatched, and Err
+// reports io.ErrUnexpectedEOF; a caller may still look at it, for instance
+// to accept a last "data: [DONE]" sent without its blank line. It returns
+// nil in every other case. Like Event's Data, it aliases the scanner's
+// buffers.
+func (s *Scanner) Unfinished() []byte {
+	if !s.done || s.err != errTruncated || !s.hasData || s.r < s.w {
+		return nil
+	}
+	if s.alias {
+		return s.buf[s.aStart:s.aEnd:s.aEnd]
+	}
+	return s.data[:len(s.data):len(s.data)]
+}
+
 // Err returns the error that ended scanning, or nil if the input ended
 // cleanly at an event boundary. It is io.ErrUnexpectedEOF (possibly
 // wrapped) if the input ended inside an event, an error wrapping

@@ -717,3 +717,31 @@ func TestRetryParse(t *testing.T) {
 		}
 	}
 }
+
+func TestUnfinished(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in string
+		want     string // "" for nil
+	}{
+		{"one data line", "data: a\n\ndata: [DONE]\n", "[DONE]"},
+		{"two data lines", "data: x\ndata: y\n", "x\ny"},
+		{"CR ending", "data: [DONE]\r", "[DONE]"},
+		{"partial line", "data: [DO", ""},
+		{"clean end", "data: a\n\n", ""},
+		{"fields without data", "event: x\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for _, r := range []io.Reader{strings.NewReader(tt.in), iotest.OneByteReader(strings.NewReader(tt.in))} {
+				s := NewScanner(r)
+				for s.Next() {
+				}
+				if got := string(s.Unfinished()); got != tt.want {
+					t.Errorf("Unfinished() = %q, want %q (Err %v)", got, tt.want, s.Err())
+				}
+			}
+		})
+	}
+}
