@@ -389,6 +389,17 @@ func TestFaultsChat(t *testing.T) {
 			},
 		},
 	}
+	runFaultCases(t, tests, func(ctx context.Context, c *Client) (string, error) {
+		resp, err := c.Chat(ctx, "gpt-4o", []Message{UserMessage(faultPrompt)})
+		return resp.Text(), err
+	})
+}
+
+// runFaultCases runs each case against a fresh faultEnv: the case's faults
+// are queued, call makes the call (Chat or a whole stream) within the
+// case's timeout, and the case checks the outcome and the attempts.
+func runFaultCases(t *testing.T, tests []faultCase, call func(ctx context.Context, c *Client) (string, error)) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newFaultEnv(t, tt.opts...)
@@ -400,13 +411,9 @@ func TestFaultsChat(t *testing.T) {
 				defer cancel()
 			}
 			start := time.Now()
-			resp, err := env.client.Chat(ctx, "gpt-4o", []Message{UserMessage(faultPrompt)})
+			text, err := call(ctx, env.client)
 			if d := time.Since(start); d > 10*time.Second {
-				t.Errorf("Chat took %v", d)
-			}
-			text := ""
-			if resp != nil {
-				text = resp.Text()
+				t.Errorf("call took %v", d)
 			}
 			tt.check(t, env, text, err)
 			env.checkAttempts(t, tt.want)
@@ -483,25 +490,9 @@ func TestFaultsStream(t *testing.T) {
 			},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			env := newFaultEnv(t, tt.opts...)
-			env.srv.Enqueue(tt.faults...)
-			ctx := t.Context()
-			if tt.timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
-				defer cancel()
-			}
-			start := time.Now()
-			text, err := readFaultStream(ctx, env.client)
-			if d := time.Since(start); d > 10*time.Second {
-				t.Errorf("stream took %v", d)
-			}
-			tt.check(t, env, text, err)
-			env.checkAttempts(t, tt.want)
-		})
-	}
+	runFaultCases(t, tests, func(ctx context.Context, c *Client) (string, error) {
+		return readFaultStream(ctx, c)
+	})
 }
 
 // TestFaultHugeErrorBody checks that a 50 MB error body costs the client a
