@@ -28,22 +28,32 @@ type node struct {
 	minItems        *int
 	maxItems        *int
 	isObject        bool // emit "properties" even when empty
-	properties      []property
+	properties      []named
 	required        []string
 	emitRequired    bool // emit "required" even when empty
 	additional      *node
 	anyOf           []*node
-	defs            []def
+	defs            []named
 }
 
-type property struct {
+// named is a schema with its name: a property, or an entry of $defs.
+type named struct {
 	name   string
 	schema *node
 }
 
-type def struct {
-	name   string
-	schema *node
+// writeNamed writes list as a JSON object of schemas, in its order.
+func writeNamed(buf *bytes.Buffer, list []named) {
+	buf.WriteByte('{')
+	for i, p := range list {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		writeString(buf, p.name)
+		buf.WriteByte(':')
+		p.schema.write(buf)
+	}
+	buf.WriteByte('}')
 }
 
 func intPtr(n int) *int { return &n }
@@ -148,16 +158,7 @@ func (n *node) write(buf *bytes.Buffer) {
 	w.integer("maxItems", n.maxItems)
 	if n.isObject || len(n.properties) > 0 {
 		w.key("properties")
-		buf.WriteByte('{')
-		for i, p := range n.properties {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			writeString(buf, p.name)
-			buf.WriteByte(':')
-			p.schema.write(buf)
-		}
-		buf.WriteByte('}')
+		writeNamed(buf, n.properties)
 	}
 	if n.emitRequired || len(n.required) > 0 {
 		w.strings("required", n.required)
@@ -179,16 +180,7 @@ func (n *node) write(buf *bytes.Buffer) {
 	}
 	if len(n.defs) > 0 {
 		w.key("$defs")
-		buf.WriteByte('{')
-		for i, d := range n.defs {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			writeString(buf, d.name)
-			buf.WriteByte(':')
-			d.schema.write(buf)
-		}
-		buf.WriteByte('}')
+		writeNamed(buf, n.defs)
 	}
 	buf.WriteByte('}')
 }

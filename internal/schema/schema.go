@@ -119,7 +119,7 @@ type generator struct {
 	defTypes map[reflect.Type]bool   // named types emitted in $defs
 	defNames map[reflect.Type]string // def name of each emitted type
 	used     map[string]bool         // def names in use
-	defs     []def                   // $defs in order of first use
+	defs     []named                 // $defs in order of first use
 	inline   map[reflect.Type]bool   // named types being expanded inline
 	cycle    reflect.Type            // the type that closed a cycle
 }
@@ -223,7 +223,7 @@ func (g *generator) ref(t reflect.Type, p path) (*node, error) {
 		name = g.defName(t)
 		g.defNames[t] = name
 		i := len(g.defs)
-		g.defs = append(g.defs, def{name: name})
+		g.defs = append(g.defs, named{name: name})
 		body, err := g.build(t, p)
 		if err != nil {
 			return nil, err
@@ -312,7 +312,7 @@ func (g *generator) object(t reflect.Type, p path) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.properties = append(n.properties, property{name: f.name, schema: fn})
+		n.properties = append(n.properties, named{name: f.name, schema: fn})
 		if required {
 			n.required = append(n.required, f.name)
 		}
