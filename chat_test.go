@@ -464,8 +464,10 @@ func TestKeyNeverShown(t *testing.T) {
 			t.Errorf("the key is visible in %q", s)
 		}
 	}
-	if !strings.Contains(logs.String(), "status=401") || !strings.Contains(logs.String(), "path=/v1/chat/completions") || !strings.Contains(logs.String(), "request_id=req_123") {
-		t.Errorf("log lacks the attempt's details:\n%s", logs.String())
+	for _, want := range []string{"level=DEBUG", "method=POST", "path=/v1/chat/completions", "status=401", "attempt=1", "latency=", "request_id=req_123"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
 	}
 }
 
