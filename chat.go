@@ -57,6 +57,11 @@ type ChatRequest struct {
 	Stream              bool              `json:"stream,omitempty"`
 	StreamOptions       *StreamOptions    `json:"stream_options,omitempty"`
 
+	// ReasoningReplay says which assistant messages send their
+	// ReasoningContent back; see [WithReasoningReplay]. The zero value is
+	// [ReasoningToolTurns].
+	ReasoningReplay ReasoningReplay `json:"-"`
+
 	// Extra holds top-level fields set with WithExtraField: they are added
 	// to the JSON, replacing named fields of the same key. A key whose
 	// value is nil is removed from the JSON.
@@ -84,12 +89,55 @@ type JSONSchema struct {
 	Strict      *bool           `json:"strict,omitempty"`
 }
 
+// ReasoningReplay says which assistant messages of a request send their
+// [Message.ReasoningContent] back as "reasoning_content".
+type ReasoningReplay uint8
+
+const (
+	// ReasoningToolTurns, the default, sends reasoning back on assistant
+	// messages that call tools, and on no others. DeepSeek's thinking mode
+	// (and gateways that pass reasoning through) answer 400 when a tool
+	// call turn lacks its reasoning, and ignore it on other turns; APIs
+	// that know no reasoning field see it only in tool loops of models
+	// that returned some.
+	ReasoningToolTurns ReasoningReplay = iota
+	// ReasoningNever sends no reasoning back, for APIs that reject it
+	// (DeepSeek's older deepseek-reasoner).
+	ReasoningNever
+	// ReasoningAlways sends every assistant message's reasoning back.
+	ReasoningAlways
+)
+
+// sends reports whether m's reasoning text is sent under r.
+func (r ReasoningReplay) sends(m *Message) bool {
+	if m.ReasoningContent == "" || m.Role != RoleAssistant {
+		return false
+	}
+	switch r {
+	case ReasoningAlways:
+		return true
+	case ReasoningToolTurns:
+		return len(m.ToolCalls) > 0
+	}
+	return false
+}
+
 type chatRequestJSON ChatRequest // without the MarshalJSON method
 
-// MarshalJSON encodes the request, applying Extra: a named field keeps its
-// place with the new value, a removed one is left out, and new fields
-// follow in key order.
+// MarshalJSON encodes the request, applying ReasoningReplay to its
+// messages, and Extra: a named field keeps its place with the new value,
+// a removed one is left out, and new fields follow in key order.
 func (r ChatRequest) MarshalJSON() ([]byte, error) {
+	msgs := r.Messages
+	for i := range msgs {
+		if msgs[i].ReasoningContent != "" && !r.ReasoningReplay.sends(&msgs[i]) {
+			if &msgs[0] == &r.Messages[0] {
+				msgs = slices.Clone(msgs)
+			}
+			msgs[i].ReasoningContent = ""
+		}
+	}
+	r.Messages = msgs
 	b, err := json.Marshal(chatRequestJSON(r))
 	if err != nil || len(r.Extra) == 0 {
 		return b, err

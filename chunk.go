@@ -51,6 +51,9 @@ type Delta struct {
 	ToolCalls        []ToolCallDelta `json:"tool_calls,omitempty"`
 	// Images are images some gateways stream in an "images" array.
 	Images []ContentPart `json:"images,omitempty"`
+	// Extra holds the delta's members that the fields above do not name,
+	// as raw JSON; accumulation keeps them on the message.
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // ToolCallDelta is a fragment of a tool call: the first fragment of a call
@@ -62,6 +65,10 @@ type ToolCallDelta struct {
 	ID       string       `json:"id,omitempty"`
 	Type     string       `json:"type,omitempty"`
 	Function FunctionCall `json:"function"`
+	// Extra holds the fragment's members that the fields above do not
+	// name, as raw JSON (Gemini 3's "extra_content"); accumulation keeps
+	// them on the tool call.
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // chunkJSON is the wire form of a chunk for the general decoder: it knows

@@ -5,6 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -26,13 +29,20 @@ type Message struct {
 	// Refusal is the model's refusal message, if it refused.
 	Refusal string
 	// ReasoningContent is the reasoning text some models return beside
-	// the answer (reasoning_content or reasoning). It is received but
-	// never sent back: several APIs reject it in requests.
+	// the answer (reasoning_content or reasoning). Whether a request sends
+	// it back is the request's [ReasoningReplay] choice (see
+	// [WithReasoningReplay]); [Message.MarshalJSON] alone always writes it.
 	ReasoningContent string
 	// Images are the images some gateways return in an "images" array
 	// beside the content. They are received but not sent back. See
 	// [ChatResponse.Images] for all the images of an answer.
 	Images []ContentPart
+	// Extra holds the message's JSON members that the fields above do not
+	// name (provider extensions), each as its raw JSON value. Members
+	// decoded from an answer are kept here and sent again when the message
+	// is sent; a caller may add its own. A named field wins over an Extra
+	// member of the same name. Values must be valid JSON.
+	Extra map[string]json.RawMessage
 }
 
 // SystemMessage returns a system message with text content.
@@ -86,16 +96,55 @@ type messageJSON struct {
 	Audio            json.RawMessage `json:"audio,omitempty"`
 }
 
-// MarshalJSON encodes the message as a request message.
+// MarshalJSON encodes the message as a request message, with its
+// reasoning text and its Extra members (Images are not sent).
 func (m Message) MarshalJSON() ([]byte, error) {
-	return json.Marshal(messageJSON{
-		Role:       m.Role,
-		Content:    m.Content,
-		Name:       m.Name,
-		ToolCalls:  m.ToolCalls,
-		ToolCallID: m.ToolCallID,
-		Refusal:    m.Refusal,
+	b, err := json.Marshal(messageJSON{
+		Role:             m.Role,
+		Content:          m.Content,
+		Name:             m.Name,
+		ToolCalls:        m.ToolCalls,
+		ToolCallID:       m.ToolCallID,
+		Refusal:          m.Refusal,
+		ReasoningContent: m.ReasoningContent,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return spliceExtra(b, m.Extra)
+}
+
+// spliceExtra adds to the JSON object b the members of extra whose keys b
+// does not already have, in key order: named fields win. It is the
+// reference for how every hand-written encoder writes Extra members.
+func spliceExtra(b []byte, extra map[string]json.RawMessage) ([]byte, error) {
+	if len(extra) == 0 {
+		return b, nil
+	}
+	var named map[string]json.RawMessage
+	if err := json.Unmarshal(b, &named); err != nil {
+		return nil, err
+	}
+	out := b[:len(b)-1] // drop '}'
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		if _, ok := named[k]; ok {
+			continue
+		}
+		v := extra[k]
+		if !json.Valid(v) {
+			return nil, fmt.Errorf("aione: extra member %q is not valid JSON", k)
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		kb, _ := json.Marshal(k)
+		out = append(out, kb...)
+		out = append(out, ':')
+		var buf bytes.Buffer
+		_ = json.Compact(&buf, v)
+		out = append(out, buf.Bytes()...)
+	}
+	return append(out, '}'), nil
 }
 
 // UnmarshalJSON decodes a message whatever shape its content has.
@@ -264,6 +313,22 @@ type ContentPart struct {
 	InputAudio *InputAudio `json:"input_audio,omitempty"`
 	File       *File       `json:"file,omitempty"`
 	Refusal    string      `json:"refusal,omitempty"`
+	// Extra holds the part's JSON members that the fields above do not
+	// name, such as Claude's "cache_control", as raw JSON values. They are
+	// kept from answers and sent with the part; a named field wins over an
+	// Extra member of the same name.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+type contentPartJSON ContentPart // without the MarshalJSON method
+
+// MarshalJSON encodes the part with its Extra members.
+func (p ContentPart) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(contentPartJSON(p))
+	if err != nil {
+		return nil, err
+	}
+	return spliceExtra(b, p.Extra)
 }
 
 func (p ContentPart) equal(o ContentPart) bool {

@@ -328,6 +328,18 @@ func WithReasoningEffort(effort string) Option {
 	return optionFunc(func(s *settings) { s.params.ReasoningEffort = effort })
 }
 
+// WithReasoningReplay says which assistant messages send their reasoning
+// text back to the server. The default is [ReasoningToolTurns].
+func WithReasoningReplay(r ReasoningReplay) Option {
+	return optionFunc(func(s *settings) {
+		if r > ReasoningAlways {
+			s.invalid("WithReasoningReplay: unknown value %d", r)
+			return
+		}
+		s.params.ReasoningReplay = r
+	})
+}
+
 // WithServiceTier sets service_tier, such as "auto", "default", "flex" or
 // "priority". By default none is sent.
 func WithServiceTier(tier string) Option {

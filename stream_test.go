@@ -231,7 +231,7 @@ func (m *streamModel) check(resp *ChatResponse) error {
 			}
 			want := *call
 			want.Type = pick("function", want.Type)
-			if got := msg.ToolCalls[k]; got != want {
+			if got := msg.ToolCalls[k]; !cmp.Equal(got, want, cmpopts.EquateEmpty()) {
 				return fmt.Errorf("choice %d: tool call %d is %+v, chunks made %+v", c.Index, k, got, want)
 			}
 			k++

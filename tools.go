@@ -36,6 +36,23 @@ type ToolCall struct {
 	ID       string       `json:"id"`
 	Type     string       `json:"type"`
 	Function FunctionCall `json:"function"`
+	// Extra holds the call's JSON members that the fields above do not
+	// name, as raw JSON values: Gemini 3's "extra_content" with its
+	// thought signature, which must be sent back with the call. They are
+	// kept from answers and streams and sent with the call; a named field
+	// wins over an Extra member of the same name.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+type toolCallJSON ToolCall // without the MarshalJSON method
+
+// MarshalJSON encodes the call with its Extra members.
+func (t ToolCall) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(toolCallJSON(t))
+	if err != nil {
+		return nil, err
+	}
+	return spliceExtra(b, t.Extra)
 }
 
 // FunctionCall names the function to call and its arguments as the JSON
