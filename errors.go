@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/aione/aione-go/internal/jsonlex"
 )
 
 // ErrMissingAPIKey is returned by [NewClient] and by calls when no API key
@@ -27,6 +29,12 @@ var ErrTruncated = fmt.Errorf("aione: stream ended before it was complete: %w", 
 // ErrIdleTimeout is the cause of a stream ended because the server sent
 // nothing for longer than [WithIdleTimeout] allows.
 var ErrIdleTimeout = errors.New("aione: stream idle timeout")
+
+// ErrResponseTooLarge is wrapped by the error of a call whose answer grew
+// past its bound, [WithMaxResponseSize]: the body of a [Client.Chat]
+// answer, or the answer a stream merges for [Stream.Response]. Use
+// errors.Is to match it.
+var ErrResponseTooLarge = errors.New("aione: response too large")
 
 // APIError is an error answered by the server: a non-2xx status, or an
 // error object inside a 200 answer or a stream. Use [errors.As] with a
@@ -111,8 +119,13 @@ func (e *APIError) Error() string {
 const (
 	// maxErrorBody bounds how much of an error response is read.
 	maxErrorBody = 64 << 10
-	// maxErrorExcerpt bounds the raw body kept in APIError.Body.
+	// maxErrorExcerpt bounds the raw body kept in APIError.Body, and its
+	// Message.
 	maxErrorExcerpt = 4 << 10
+	// maxErrorField bounds the other texts of an error taken from what a
+	// server sent: header values (a request ID, a content type) and the
+	// type, code and param of an error object.
+	maxErrorField = 256
 )
 
 // errorObject is the wire form of {"message","type","param","code"}.
@@ -125,11 +138,14 @@ type errorObject struct {
 
 // newAPIError builds the error for a response with the given status, headers
 // and (bounded) body. It understands every error shape gateways send; when
-// the body is none of them, the message is an excerpt of the body.
+// the body is none of them, the message is an excerpt of the body. The
+// texts taken from the headers and the body are cut to a few hundred bytes
+// (the message to [maxErrorExcerpt]), so that the error's text stays short
+// whatever the server sent.
 func newAPIError(status int, header http.Header, body []byte) *APIError {
 	e := &APIError{StatusCode: status, Header: header}
 	if header != nil {
-		e.RequestID = requestID(header)
+		e.RequestID = clip(requestID(header), maxErrorField)
 		e.RetryAfter = retryAfter(header, time.Now())
 	}
 	if len(body) > maxErrorExcerpt {
@@ -145,27 +161,34 @@ func newAPIError(status int, header http.Header, body []byte) *APIError {
 			e.Message = strings.ToLower(t)
 		}
 	}
+	e.Message = clip(e.Message, maxErrorExcerpt)
+	e.Type = clip(e.Type, maxErrorField)
+	e.Code = clip(e.Code, maxErrorField)
+	e.Param = clip(e.Param, maxErrorField)
 	return e
 }
 
 // fillFromBody reads an error object from body into e. It reports whether
-// the body was JSON of a known error shape.
+// the body was JSON of a known error shape: an object, or an array whose
+// first element is one (at any depth). It costs time linear in the body:
+// the body is checked once by an iterative walk that gives up on nesting
+// deeper than [jsonlex.MaxDepth], and only the object found is decoded.
 func fillFromBody(e *APIError, body []byte) bool {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
+	i := jsonlex.SkipSpace(body, 0)
+	end := jsonlex.SkipValue(body, i)
+	if end < 0 || jsonlex.SkipSpace(body, end) != len(body) {
 		return false
 	}
-	switch body[0] {
-	case '[':
-		var list []json.RawMessage
-		if json.Unmarshal(body, &list) != nil || len(list) == 0 {
+	for body[i] == '[' { // the first element, of the first element...
+		i = jsonlex.SkipSpace(body, i+1)
+		if body[i] == ']' {
 			return false
 		}
-		return fillFromBody(e, list[0])
-	case '{':
-	default:
+	}
+	if body[i] != '{' {
 		return false
 	}
+	body = body[i:jsonlex.SkipValue(body, i)]
 	var top struct {
 		Error   json.RawMessage `json:"error"`
 		Detail  json.RawMessage `json:"detail"`
@@ -270,6 +293,19 @@ func excerpt(body []byte) string {
 		s += "..."
 	}
 	return s
+}
+
+// clip returns s cut to at most about n bytes, at a rune boundary, with a
+// marker saying how long it was.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "...[" + strconv.Itoa(len(s)) + " bytes]"
 }
 
 // requestID returns the request ID headers gateways use.

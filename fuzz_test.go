@@ -1,12 +1,17 @@
 package aione
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aione/aione-go/internal/jsonlex"
+	"github.com/google/go-cmp/cmp"
 )
 
 // seedFromDir adds every file of testdata/dir to the fuzz corpus.
@@ -55,11 +60,14 @@ func FuzzDecodeResponse(f *testing.F) {
 }
 
 // FuzzAPIError feeds any body and status to the error decoder: it must
-// never panic, keep the status, bound what it keeps, and produce a
-// prefixed message.
+// never panic, keep the status, bound what it keeps and the length of its
+// text, produce a prefixed message, agree with the recursive parser it
+// replaced wherever that one is defined (nesting within jsonlex.MaxDepth),
+// and take time linear in the body: the body repeated to 64 KiB, and
+// nested 5,000 deep, must each take well under a second.
 func FuzzAPIError(f *testing.F) {
 	seedFromDir(f, "responses")
-	for _, s := range []string{`{"error":"x"}`, `[{"error":{"code":1}}]`, `<html>x</html>`, ``, `{"message":{"a":[1]}}`, `{"detail":null}`} {
+	for _, s := range []string{`{"error":"x"}`, `[{"error":{"code":1}}]`, `<html>x</html>`, ``, `{"message":{"a":[1]}}`, `{"detail":null}`, `[[[[`, `![`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -71,9 +79,43 @@ func FuzzAPIError(f *testing.F) {
 			if len(e.Body) > maxErrorExcerpt {
 				t.Fatalf("kept %d bytes of body", len(e.Body))
 			}
-			if msg := e.Error(); !strings.HasPrefix(msg, "aione: ") {
-				t.Fatalf("Error() = %q", msg)
+			if msg := e.Error(); !strings.HasPrefix(msg, "aione: ") || len(msg) > 8<<10 {
+				t.Fatalf("Error() = %.100q (%d bytes)", msg, len(msg))
+			}
+		}
+		if jsonlex.SkipValue(body, 0) >= 0 {
+			var got, want APIError
+			if ok, wantOK := fillFromBody(&got, body), fillFromBodyRecursive(&want, body); ok != wantOK || !cmp.Equal(got, want) {
+				t.Fatalf("fillFromBody(%q) = %v %+v, the recursive parser %v %+v", body, ok, got, wantOK, want)
+			}
+		}
+		if len(body) == 0 {
+			return
+		}
+		nested := append(append(bytes.Repeat([]byte("["), 5000), body...), bytes.Repeat([]byte("]"), 5000)...)
+		for _, b := range [][]byte{bytes.Repeat(body, (64<<10)/len(body)+1), nested} {
+			start := time.Now()
+			_ = newAPIError(400, nil, b)
+			if d := time.Since(start); d > time.Second {
+				t.Fatalf("%d bytes took %v", len(b), d)
 			}
 		}
 	})
+}
+
+// fillFromBodyRecursive is the error body parser fillFromBody replaced,
+// kept as the reference of FuzzAPIError for the part that changed (the
+// descent into arrays and the checking of the body): it reads the whole
+// body again at each level of nesting, so it costs time quadratic in the
+// body. Objects are read by the code both share.
+func fillFromBodyRecursive(e *APIError, body []byte) bool {
+	body = bytes.TrimSpace(body)
+	if len(body) > 0 && body[0] == '[' {
+		var list []json.RawMessage
+		if json.Unmarshal(body, &list) != nil || len(list) == 0 {
+			return false
+		}
+		return fillFromBodyRecursive(e, list[0])
+	}
+	return (len(body) == 0 || body[0] == '{') && json.Valid(body) && fillFromBody(e, body)
 }
