@@ -131,33 +131,45 @@ func mimeFromExt(u string) string {
 }
 
 // markdownImages returns the targets of the ![alt](target) links in s that
-// are data URLs or http(s) URLs.
+// are data URLs or http(s) URLs. It reads s once: the positions of the
+// next "](" and of the next blank line are kept while the "![" that may use
+// them are passed, so a text of many "![" and one "](" costs linear time.
 func markdownImages(s string) []string {
 	var out []string
-	for {
-		i := strings.Index(s, "![")
+	link, para := -1, -1 // the next "](" and "\n\n" at or after pos, once looked for
+	next := func(at *int, pos int, sep string) int {
+		if *at < pos && *at != len(s) {
+			if k := strings.Index(s[pos:], sep); k >= 0 {
+				*at = pos + k
+			} else {
+				*at = len(s)
+			}
+		}
+		return *at
+	}
+	for pos := 0; ; {
+		i := strings.Index(s[pos:], "![")
 		if i < 0 {
 			return out
 		}
-		s = s[i+2:]
-		j := strings.Index(s, "](")
-		if j < 0 {
+		pos += i + 2
+		j := next(&link, pos, "](")
+		if j == len(s) {
 			return out
 		}
-		if strings.IndexByte(s[:j], '\n') >= 0 && strings.Contains(s[:j], "\n\n") {
+		if next(&para, pos, "\n\n") < j {
 			continue // the alt text does not span paragraphs
 		}
-		s = s[j+2:]
-		k := strings.IndexByte(s, ')')
+		k := strings.IndexByte(s[j+2:], ')')
 		if k < 0 {
 			return out
 		}
-		target := strings.TrimSpace(s[:k])
+		target := strings.TrimSpace(s[j+2 : j+2+k])
+		pos = j + 2 + k + 1
 		if t, _, ok := strings.Cut(target, " "); ok {
 			target = t // drop a title: ![a](url "title")
 		}
 		target = strings.Trim(target, "<>")
-		s = s[k+1:]
 		if strings.HasPrefix(target, "data:") || strings.HasPrefix(target, "https://") || strings.HasPrefix(target, "http://") {
 			out = append(out, target)
 		}

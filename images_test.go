@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
@@ -78,5 +80,65 @@ func TestGeminiImageAnswer(t *testing.T) {
 	}
 	if resp.Text() == "" {
 		t.Error("the text part is missing")
+	}
+}
+
+// FuzzImages feeds any text to Images: it must never panic, find the same
+// links as the quadratic scanner it replaced, and take time linear in the
+// text: the text repeated to 256 KiB must take well under a second.
+func FuzzImages(f *testing.F) {
+	for _, s := range []string{"![a](https://x/y.png)", "![a\n\n](data:,x)", "![![](http://a)", "![", "](", "![a](<data:image/png;base64,AA==> \"t\")", "x ![a]( https://b ) ![c](ftp://d)"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if got, want := markdownImages(text), markdownImagesQuadratic(text); !slices.Equal(got, want) {
+			t.Fatalf("markdownImages(%q) = %q, want %q", text, got, want)
+		}
+		r := &ChatResponse{Choices: []Choice{{Message: AssistantMessage(text)}}}
+		_, _ = r.Images()
+		if text == "" {
+			return
+		}
+		long := strings.Repeat(text, (256<<10)/len(text)+1)
+		start := time.Now()
+		_ = markdownImages(long)
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("%d bytes took %v", len(long), d)
+		}
+	})
+}
+
+// markdownImagesQuadratic is the scanner markdownImages replaced, kept as
+// the reference of FuzzImages: it looks for "](" and for a blank line
+// again from each "![", so a text of many "![" costs quadratic time.
+func markdownImagesQuadratic(s string) []string {
+	var out []string
+	for {
+		i := strings.Index(s, "![")
+		if i < 0 {
+			return out
+		}
+		s = s[i+2:]
+		j := strings.Index(s, "](")
+		if j < 0 {
+			return out
+		}
+		if strings.Contains(s[:j], "\n\n") {
+			continue
+		}
+		s = s[j+2:]
+		k := strings.IndexByte(s, ')')
+		if k < 0 {
+			return out
+		}
+		target := strings.TrimSpace(s[:k])
+		if t, _, ok := strings.Cut(target, " "); ok {
+			target = t
+		}
+		target = strings.Trim(target, "<>")
+		s = s[k+1:]
+		if strings.HasPrefix(target, "data:") || strings.HasPrefix(target, "https://") || strings.HasPrefix(target, "http://") {
+			out = append(out, target)
+		}
 	}
 }
