@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -251,50 +249,6 @@ func (c *call) request(model string, messages []Message, stream bool) (*ChatRequ
 		return nil, err
 	}
 	return &r, nil
-}
-
-// validate reports the mistakes that can be seen before sending.
-func (r *ChatRequest) validate() error {
-	if r.Model == "" {
-		return errors.New("aione: empty model name")
-	}
-	if len(r.Messages) == 0 {
-		return errors.New("aione: no messages")
-	}
-	for i, m := range r.Messages {
-		switch m.Role {
-		case "":
-			return fmt.Errorf("aione: message %d has no role", i)
-		case RoleTool:
-			if m.ToolCallID == "" {
-				return fmt.Errorf("aione: message %d: a tool message needs a tool call ID", i)
-			}
-		}
-	}
-	checkRange := func(name string, v *float64, lo, hi float64) error {
-		if v != nil && (math.IsNaN(*v) || *v < lo || *v > hi) {
-			return fmt.Errorf("aione: %s %v is outside %v to %v", name, *v, lo, hi)
-		}
-		return nil
-	}
-	if err := errors.Join(
-		checkRange("temperature", r.Temperature, 0, 2),
-		checkRange("top_p", r.TopP, 0, 1),
-		checkRange("presence_penalty", r.PresencePenalty, -2, 2),
-		checkRange("frequency_penalty", r.FrequencyPenalty, -2, 2),
-	); err != nil {
-		return err
-	}
-	if r.N != nil && *r.N < 1 {
-		return fmt.Errorf("aione: n %d is less than 1", *r.N)
-	}
-	if r.MaxTokens != nil && *r.MaxTokens < 1 {
-		return fmt.Errorf("aione: max_tokens %d is less than 1", *r.MaxTokens)
-	}
-	if r.MaxCompletionTokens != nil && *r.MaxCompletionTokens < 1 {
-		return fmt.Errorf("aione: max_completion_tokens %d is less than 1", *r.MaxCompletionTokens)
-	}
-	return validateTools(r.Tools, r.ToolChoice)
 }
 
 // ChatResponse is the answer to a chat completions request. Its exported
