@@ -16,6 +16,11 @@ type accumulator struct {
 	usage                        *Usage
 	header                       http.Header
 	choices                      []choiceAcc // by choice index
+
+	// limit bounds size, what the merged answer holds (see cost): zero
+	// means DefaultMaxResponseSize, and a negative limit turns merging
+	// off (WithoutAccumulation).
+	limit, size int64
 }
 
 // choiceAcc is one choice merged so far.
@@ -57,10 +62,22 @@ func (a *accumulator) init(h http.Header) { *a = accumulator{header: h} }
 
 // add merges c into the response and resolves the indexes the server left
 // out, writing them back into c so that Current shows them. It fails on
-// an index too large to be real.
+// an index too large to be real, and when the response grows past its
+// limit.
 func (a *accumulator) add(c *ChatChunk) error {
 	if err := checkIndexes(c); err != nil {
 		return err
+	}
+	if a.limit < 0 {
+		a.track(c)
+		return nil
+	}
+	limit := a.limit
+	if limit == 0 {
+		limit = DefaultMaxResponseSize
+	}
+	if a.size += cost(c); a.size > limit {
+		return fmt.Errorf("%w: the streamed answer holds more than %d bytes (see WithMaxResponseSize)", ErrResponseTooLarge, limit)
 	}
 	a.id = pick(a.id, c.ID)
 	a.model = pick(a.model, c.Model)
@@ -207,6 +224,71 @@ func (ca *choiceAcc) claim(want int) int {
 	return want
 }
 
+// Charges of cost, in bytes, for what a merged answer keeps besides the
+// bytes of its strings: a tool call's record, slot and ToolCall in the
+// response, and each fragment, part and log probability.
+const (
+	callCost     = 256
+	fragmentCost = 32
+	partCost     = int64(unsafe.Sizeof(ContentPart{}))
+	logprobCost  = int64(unsafe.Sizeof(TokenLogprob{}))
+)
+
+// cost returns how much merging c adds to a response, at most: each
+// fragment of a tool call is charged as if it started a new call.
+func cost(c *ChatChunk) int64 {
+	n := int64(0)
+	for i := range c.Choices {
+		d := &c.Choices[i].Delta
+		n += int64(len(d.Content) + len(d.Refusal) + len(d.ReasoningContent))
+		for _, t := range d.ToolCalls {
+			n += callCost + fragmentCost + int64(len(t.ID)+len(t.Type)+len(t.Function.Name)+len(t.Function.Arguments))
+		}
+		for _, p := range d.Images {
+			n += partCost + int64(len(p.Text))
+			if p.ImageURL != nil {
+				n += int64(len(p.ImageURL.URL))
+			}
+		}
+		if lp := c.Choices[i].Logprobs; lp != nil {
+			for _, l := range [][]TokenLogprob{lp.Content, lp.Refusal} {
+				for _, t := range l {
+					n += logprobCost + int64(len(t.Token)+8*len(t.Bytes))
+					for _, top := range t.TopLogprobs {
+						n += int64(unsafe.Sizeof(top)) + int64(len(top.Token)+8*len(top.Bytes))
+					}
+				}
+			}
+		}
+	}
+	return n
+}
+
+// track is add when merging is off: it resolves the indexes the server
+// left out by position, and keeps only which choices were seen and
+// finished, for [accumulator.complete].
+func (a *accumulator) track(c *ChatChunk) {
+	for i := range c.Choices {
+		ch := &c.Choices[i]
+		if ch.Index < 0 {
+			ch.Index = i
+		}
+		for j := range ch.Delta.ToolCalls {
+			if t := &ch.Delta.ToolCalls[j]; t.Index < 0 {
+				t.Index = j
+			}
+		}
+		for len(a.choices) <= ch.Index {
+			a.choices = append(a.choices, choiceAcc{})
+		}
+		ca := &a.choices[ch.Index]
+		ca.seen = true
+		if ch.FinishReason != "" {
+			ca.finish = ch.FinishReason
+		}
+	}
+}
+
 // complete reports whether at least one choice was seen and every choice
 // seen has a finish reason.
 func (a *accumulator) complete() bool {
@@ -221,9 +303,12 @@ func (a *accumulator) complete() bool {
 	return true
 }
 
-// response builds the ChatResponse received so far. It shares nothing
-// mutable with the accumulator.
+// response builds the ChatResponse received so far, or returns nil when
+// merging is off. It shares nothing mutable with the accumulator.
 func (a *accumulator) response() *ChatResponse {
+	if a.limit < 0 {
+		return nil
+	}
 	r := &ChatResponse{
 		ID:                a.id,
 		Object:            "chat.completion",

@@ -387,10 +387,6 @@ func (r *ChatResponse) Text() string {
 	return r.Choices[0].Message.Content.Text()
 }
 
-// maxResponseBody bounds a non-streaming answer. Image answers are large,
-// so the bound is generous.
-const maxResponseBody = 256 << 20
-
 // Chat sends messages to model and returns the whole answer. Call options
 // apply to this call only, on top of the client's.
 //
@@ -411,31 +407,37 @@ func (c *Client) Chat(ctx context.Context, model string, messages []Message, opt
 		return nil, err
 	}
 	defer func() { _ = resp.Body.Close() }()
-	data, err := readBody(resp, maxResponseBody+1)
+	limit := cl.responseLimit()
+	data, err := readBody(ctx, resp, limit+1)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, cl.ctxError(ctx, fmt.Errorf("aione: reading response: %v", err))
 		}
 		return nil, fmt.Errorf("aione: reading response: %w", err)
 	}
-	if len(data) > maxResponseBody {
-		return nil, fmt.Errorf("aione: response larger than %d bytes", maxResponseBody)
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: the body is larger than %d bytes", ErrResponseTooLarge, limit)
 	}
-	return decodeResponse(resp.StatusCode, resp.Header, data)
+	return cl.decodeAnswer(resp.StatusCode, resp.Header, data)
 }
 
-// readBody reads at most limit bytes of resp's body, in one buffer sized
-// by Content-Length when the server sent it.
-func readBody(resp *http.Response, limit int64) ([]byte, error) {
-	n := resp.ContentLength
-	if n < 0 || n >= limit {
-		return io.ReadAll(io.LimitReader(resp.Body, limit))
+// readBody reads at most limit bytes of resp's body. Its buffer starts at
+// the announced Content-Length, but never above maxInitialRead, and grows
+// only with the bytes that arrive: a server cannot make the client
+// allocate by announcing a length it does not send. It stops when ctx is
+// done, even if the body goes on without touching the network (a body
+// that net/http inflates from a few compressed bytes).
+func readBody(ctx context.Context, resp *http.Response, limit int64) ([]byte, error) {
+	size := resp.ContentLength + 1 // to see the end without growing
+	if size <= 0 || size > maxInitialRead {
+		size = maxInitialRead
 	}
-	// One byte more than announced, to see the end without a second
-	// buffer; a body longer than announced still reads whole.
-	buf := make([]byte, 0, n+1)
+	buf := make([]byte, 0, min(size, limit))
 	r := io.LimitReader(resp.Body, limit)
 	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // grow
+		}
 		m, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]
 		if err == io.EOF {
@@ -444,11 +446,15 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 		if err != nil {
 			return buf, err
 		}
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)] // grow
+		if err := ctx.Err(); err != nil {
+			return buf, err
 		}
 	}
 }
+
+// maxInitialRead bounds the buffer readBody allocates before any byte
+// arrives.
+const maxInitialRead = 64 << 10
 
 // decodeResponse decodes a 2xx body, which may still hold an error object.
 // The response keeps data as its Raw, and its strings may point into it
@@ -460,8 +466,9 @@ func decodeResponse(status int, h http.Header, data []byte) (*ChatResponse, erro
 	text := bytes.Clone(data)
 	r, errField, err := decodeChat(text)
 	if err != nil {
-		e := newAPIError(status, h, data)
-		return nil, fmt.Errorf("aione: decoding response (status %d, content type %q): %v: %q", status, h.Get("Content-Type"), err, e.Message)
+		e := newAPIError(status, h, data[:min(len(data), maxErrorBody)])
+		return nil, fmt.Errorf("aione: decoding response (status %d, content type %q): %v: %q",
+			status, clip(h.Get("Content-Type"), maxErrorField), err, e.Message)
 	}
 	if errField != nil {
 		return nil, newAPIError(status, h, data)

@@ -50,7 +50,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		maxBackoff: DefaultMaxBackoff,
 	}
 	if k := os.Getenv("AIONE_API_KEY"); k != "" {
-		s.key = &secret{key: k}
+		s.key = newSecret(k)
 	}
 	if u := os.Getenv("AIONE_BASE_URL"); u != "" {
 		s.baseURL = u
@@ -146,7 +146,7 @@ func (c *call) newRequest(ctx context.Context, body []byte, stream bool, attempt
 	for k, v := range c.header {
 		h[k] = v
 	}
-	h.Set("Authorization", "Bearer "+c.key.key)
+	h.Set("Authorization", "Bearer "+c.key.value())
 	h.Set("Content-Type", "application/json")
 	if stream {
 		h.Set("Accept", "text/event-stream")
@@ -172,7 +172,7 @@ func (c *call) logAttempt(ctx context.Context, req *http.Request, resp *http.Res
 		slog.Duration("latency", latency),
 	}
 	if resp != nil {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", c.redact(requestID(resp.Header))))
+		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", clip(c.redact(requestID(resp.Header)), maxErrorField)))
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", c.redact(err.Error())))
@@ -183,10 +183,11 @@ func (c *call) logAttempt(ctx context.Context, req *http.Request, resp *http.Res
 // redact removes the API key from text that came from elsewhere, such as a
 // transport error from a custom HTTPDoer.
 func (s *settings) redact(text string) string {
-	if s.key == nil || len(s.key.key) < 4 {
+	key := s.key.value()
+	if len(key) < 4 {
 		return text
 	}
-	return strings.ReplaceAll(text, s.key.key, "[REDACTED]")
+	return strings.ReplaceAll(text, key, redacted)
 }
 
 // defaultHTTPClient is shared by every Client that was not given one, so

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -34,21 +35,37 @@ type HTTPDoer interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
-// secret holds the API key behind a pointer, so that printing a Client or
-// its settings with any fmt verb shows an address, never the key.
-type secret struct{ key string }
+// secret holds the API key so that no fmt verb can print it. The key lives
+// in a function value, which fmt shows as an address whatever the verb,
+// even when it walks by reflection into the unexported fields of a Client
+// or of a struct holding one, where it calls no method; and a secret
+// reached as a value formats as [REDACTED] for every verb.
+type secret struct{ key func() string }
+
+func newSecret(key string) *secret {
+	return &secret{key: func() string { return key }}
+}
+
+// value returns the key, or "" for a nil secret.
+func (s *secret) value() string {
+	if s == nil {
+		return ""
+	}
+	return s.key()
+}
+
+// redacted stands for the key wherever it would appear.
+const redacted = "[REDACTED]"
+
+// Format writes a redacted form of the key, whatever the verb.
+func (s *secret) Format(f fmt.State, verb rune) { _, _ = io.WriteString(f, s.String()) }
 
 // String returns a redacted form of the key.
-func (s *secret) String() string { return redact(s.key) }
-
-// GoString returns a redacted form of the key.
-func (s *secret) GoString() string { return redact(s.key) }
-
-func redact(key string) string {
-	if key == "" {
+func (s *secret) String() string {
+	if s.value() == "" {
 		return `""`
 	}
-	return "[REDACTED]"
+	return redacted
 }
 
 // extraField is one WithExtraField: a value to set, or a key to remove.
@@ -73,6 +90,8 @@ type settings struct {
 	onRetry      func(RetryInfo)
 	idleTimeout  time.Duration
 	maxEventSize int
+	maxResponse  int64 // 0 means DefaultMaxResponseSize
+	noMerge      bool  // WithoutAccumulation
 
 	params ChatRequest // request parameters; Model and Messages unused
 	extra  map[string]extraField
@@ -94,6 +113,9 @@ const (
 	DefaultMaxBackoff = 8 * time.Second
 	// DefaultMaxEventSize bounds one line and one event of a stream: 16 MiB.
 	DefaultMaxEventSize = 16 << 20
+	// DefaultMaxResponseSize bounds an answer: 256 MiB, far above any real
+	// answer, streamed images included. See [WithMaxResponseSize].
+	DefaultMaxResponseSize = 256 << 20
 )
 
 func (s *settings) invalid(format string, args ...any) {
@@ -104,7 +126,7 @@ func (s *settings) invalid(format string, args ...any) {
 // default is the AIONE_API_KEY environment variable. The key is never
 // written to an error, a log line or a printed value.
 func WithAPIKey(key string) Option {
-	k := &secret{key: key}
+	k := newSecret(key)
 	return optionFunc(func(s *settings) { s.key = k })
 }
 
@@ -225,6 +247,57 @@ func WithMaxEventSize(n int) Option {
 		}
 		s.maxEventSize = n
 	})
+}
+
+// WithMaxResponseSize bounds the answer of a call in bytes. For
+// [Client.Chat] it bounds the body. For [Client.ChatStream] it bounds the
+// answer merged for [Stream.Response]: the bytes of its text, refusal,
+// reasoning, tool call names, IDs and arguments, images and log
+// probabilities, plus a fixed charge for each choice, tool call, fragment
+// and part, which makes it close to the memory the merged answer holds,
+// so that many tiny tool calls reach it too. An answer past the bound
+// ends the call with an error wrapping [ErrResponseTooLarge]. The default
+// is [DefaultMaxResponseSize].
+func WithMaxResponseSize(n int64) Option {
+	return optionFunc(func(s *settings) {
+		if n <= 0 {
+			s.invalid("WithMaxResponseSize: want a positive size, got %d", n)
+			return
+		}
+		s.maxResponse = n
+	})
+}
+
+// WithoutAccumulation stops a stream from merging its chunks into the
+// answer [Stream.Response] returns, which is then nil: a relay or a proxy
+// that only passes chunks on then holds memory for one event at a time,
+// however long the stream, and [WithMaxResponseSize] does not apply to it.
+// Each chunk of [Stream.Current] keeps the indexes the server sent (a
+// choice or tool call with none gets its position in the chunk). It has
+// no effect on [Client.Chat] nor on the tool loop, which needs each whole
+// answer. By default chunks are merged.
+func WithoutAccumulation() Option {
+	return optionFunc(func(s *settings) { s.noMerge = true })
+}
+
+// withAccumulation undoes WithoutAccumulation, for the tool loop.
+var withAccumulation = optionFunc(func(s *settings) { s.noMerge = false })
+
+// responseLimit returns the bound of a call's answer.
+func (s *settings) responseLimit() int64 {
+	if s.maxResponse > 0 {
+		return s.maxResponse
+	}
+	return DefaultMaxResponseSize
+}
+
+// mergeLimit returns the bound of a stream's merged answer, or -1 when
+// merging is off.
+func (s *settings) mergeLimit() int64 {
+	if s.noMerge {
+		return -1
+	}
+	return s.responseLimit()
 }
 
 // WithLogger logs each HTTP attempt at debug level (method, path, status,
@@ -423,7 +496,7 @@ func (s *settings) check() error {
 	if len(s.errs) > 0 {
 		return errors.Join(s.errs...)
 	}
-	if s.key == nil || s.key.key == "" {
+	if s.key.value() == "" {
 		return ErrMissingAPIKey
 	}
 	return checkBaseURL(s.baseURL)

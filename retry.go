@@ -24,7 +24,6 @@ package aione
 // what the server asked for.
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -144,9 +143,8 @@ func (c *call) retry(ctx context.Context, from resume, attempt func(n int) (*htt
 				return nil, attempts, c.ctxError(ctx, err)
 			}
 		} else {
-			apiErr := readAPIError(resp)
+			apiErr := c.readAPIError(resp)
 			apiErr.Attempts = n
-			c.redactAPIError(apiErr)
 			retryable = retryableStatus(apiErr)
 			wait = apiErr.RetryAfter
 			err = apiErr
@@ -226,13 +224,13 @@ func (c *call) redactErr(err error) error {
 // redactAPIError removes the API key from everything the server said, in
 // case it echoed the key back.
 func (c *call) redactAPIError(e *APIError) {
-	if c.key == nil || len(c.key.key) < 4 {
+	if len(c.key.value()) < 4 {
 		return
 	}
 	for _, s := range []*string{&e.Message, &e.Type, &e.Code, &e.Param, &e.RequestID} {
 		*s = c.redact(*s)
 	}
-	e.Body = bytes.ReplaceAll(e.Body, []byte(c.key.key), []byte("[REDACTED]"))
+	e.Body = c.redactBytes(e.Body)
 	// The header map belongs to the discarded response: edit it in place.
 	for _, vs := range e.Header {
 		for i, v := range vs {
@@ -270,7 +268,7 @@ func (e *transportError) Unwrap() error { return e.err }
 
 // readAPIError reads a bounded prefix of a failed response's body, in
 // bounded time, closes the body, and returns the error it describes.
-func readAPIError(resp *http.Response) *APIError {
+func (c *call) readAPIError(resp *http.Response) *APIError {
 	var body []byte
 	if resp.Body != nil {
 		stop := closeAfter(resp.Body, errorBodyTimeout)
@@ -278,7 +276,7 @@ func readAPIError(resp *http.Response) *APIError {
 		stop()
 		drainAndClose(resp.Body)
 	}
-	return newAPIError(resp.StatusCode, resp.Header, body)
+	return c.apiError(resp.StatusCode, resp.Header, body)
 }
 
 // drainAndClose reads what is left of a body, up to maxDrain and for at most

@@ -138,7 +138,7 @@ func (s *Stream) open(from resume) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkEventStream(resp); err != nil {
+	if err := cl.checkEventStream(resp); err != nil {
 		return nil, err
 	}
 	return resp, nil
@@ -150,7 +150,7 @@ func (s *Stream) install(resp *http.Response) {
 	c := &streamConn{body: body}
 	var r io.Reader = body
 	if resp.Header.Get("Content-Type") == "" {
-		r = &sniffReader{r: r, status: resp.StatusCode, header: resp.Header}
+		r = &sniffReader{r: r, call: s.call, status: resp.StatusCode, header: resp.Header}
 	}
 	if d := s.call.idleTimeout; d > 0 {
 		cancel := s.cancel
@@ -167,6 +167,7 @@ func (s *Stream) install(resp *http.Response) {
 	s.scanner.Reset(r)
 	s.header = resp.Header
 	s.acc.init(resp.Header)
+	s.acc.limit = s.call.mergeLimit()
 
 	s.mu.Lock()
 	closed := s.closed
@@ -182,7 +183,7 @@ func (s *Stream) install(resp *http.Response) {
 // checkEventStream turns a 2xx answer that is not an event stream into an
 // error, closing its body. An answer with no Content-Type passes: its body
 // is checked as it is read (see sniffReader).
-func checkEventStream(resp *http.Response) error {
+func (c *call) checkEventStream(resp *http.Response) error {
 	ct := resp.Header.Get("Content-Type")
 	if ct == "" {
 		return nil
@@ -192,17 +193,18 @@ func checkEventStream(resp *http.Response) error {
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	drainAndClose(resp.Body)
-	return notEventStream(resp.StatusCode, resp.Header, body)
+	return c.notEventStream(resp.StatusCode, resp.Header, body)
 }
 
 // notEventStream is the error of a 2xx answer that is not an event stream:
-// the *APIError it holds, or a description of it.
-func notEventStream(status int, h http.Header, body []byte) error {
+// the *APIError it holds, or a description of it, with the API key
+// replaced.
+func (c *call) notEventStream(status int, h http.Header, body []byte) error {
 	if fillFromBody(&APIError{}, body) {
-		return newAPIError(status, h, body)
+		return c.apiError(status, h, body)
 	}
-	return fmt.Errorf("aione: status %d: answer is not an event stream (content type %q): %q",
-		status, h.Get("Content-Type"), excerpt(body))
+	return c.redactErr(fmt.Errorf("aione: status %d: answer is not an event stream (content type %q): %q",
+		status, clip(h.Get("Content-Type"), maxErrorField), excerpt(c.redactBytes(body))))
 }
 
 // Next decodes the next chunk, reporting whether there is one. It returns
@@ -239,7 +241,7 @@ func (s *Stream) Next() bool {
 			}
 			errField, err := s.dec.decode(data, &s.cur)
 			if err != nil {
-				s.finish(fmt.Errorf("aione: stream chunk is not valid JSON: %v: %q", err, excerpt(data)))
+				s.finish(s.call.redactErr(fmt.Errorf("aione: stream chunk is not valid JSON: %v: %q", err, excerpt(s.call.redactBytes(data)))))
 				return false
 			}
 			if errField != nil {
@@ -358,9 +360,8 @@ func (s *Stream) reopen(cause error) error {
 // eventError builds the error of an error event or of a chunk holding an
 // error object.
 func (s *Stream) eventError(data []byte) error {
-	e := newAPIError(http.StatusOK, s.header, data)
+	e := s.call.apiError(http.StatusOK, s.header, data)
 	e.RetryAfter = 0
-	s.call.redactAPIError(e)
 	return e
 }
 
@@ -475,6 +476,8 @@ func (s *Stream) Header() http.Header { return s.header }
 // its tool calls assembled from their fragments, finish reasons and usage.
 // After a clean end it equals what Chat returns for the same answer, but
 // for Raw, which is nil. Each call returns a new value.
+// It is nil when [WithoutAccumulation] turned merging off. Merging is
+// bounded by [WithMaxResponseSize].
 func (s *Stream) Response() *ChatResponse { return s.acc.response() }
 
 // truncatedError is the error of a stream that ended before it was
@@ -520,6 +523,7 @@ func (e *setupError) Error() string { return e.err.Error() }
 // with the error [checkEventStream] gives such an answer.
 type sniffReader struct {
 	r       io.Reader
+	call    *call // for the error
 	status  int
 	header  http.Header
 	checked bool
@@ -547,7 +551,7 @@ func (s *sniffReader) Read(p []byte) (int, error) {
 		rest, _ := io.ReadAll(io.LimitReader(s.r, maxErrorBody))
 		body = append(body, rest...)
 	}
-	return 0, &setupError{err: notEventStream(s.status, s.header, body)}
+	return 0, &setupError{err: s.call.notEventStream(s.status, s.header, body)}
 }
 
 // idleReader ends a read that waits longer than a timeout: the clock runs

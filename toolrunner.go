@@ -218,7 +218,8 @@ func (r *ToolRunner) newLoop(messages []Message) (*toolLoop, error) {
 	if err := validateTools(defs, nil); err != nil {
 		return lp, err
 	}
-	lp.opts = slices.Clone(r.Options)
+	// Each turn's whole answer is needed, whatever WithoutAccumulation said.
+	lp.opts = append(slices.Clone(r.Options), withAccumulation)
 	if len(defs) > 0 {
 		lp.opts = append(lp.opts, WithTools(defs...))
 	}
