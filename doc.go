@@ -45,7 +45,10 @@
 //
 // [Stream.All] offers the same as a range-over-func iterator. A stream never
 // passes a truncated answer off as complete: one that ends before the
-// server says it is done reports [ErrTruncated].
+// server says it is done reports [ErrTruncated]. The answer a stream merges
+// for [Stream.Response] is bounded by [WithMaxResponseSize]
+// ([ErrResponseTooLarge] past it); [WithoutAccumulation] turns merging off
+// for a relay that holds one event at a time.
 //
 // # Errors
 //
@@ -53,8 +56,11 @@
 // carries the status, the error's type, code and parameter, the request ID
 // and any Retry-After. Mistakes that can be seen before sending (no model,
 // no messages, a temperature out of range, a bad tool name) are reported
-// without sending anything. The API key never appears in an error, a log
-// line or a printed value.
+// without sending anything, as is any value outside the range the API
+// accepts (an unknown role, n above 128, a logit bias beyond ±100...). The
+// API key never appears in an error, a log line or a printed value, even
+// when a server echoes it back. Whatever a server sends, a call costs time
+// linear in it and bounded memory, and an error's text stays short.
 //
 // # Retries
 //

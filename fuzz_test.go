@@ -3,6 +3,7 @@ package aione
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -64,7 +65,8 @@ func FuzzDecodeResponse(f *testing.F) {
 // text, produce a prefixed message, agree with the recursive parser it
 // replaced wherever that one is defined (nesting within jsonlex.MaxDepth),
 // and take time linear in the body: the body repeated to 64 KiB, and
-// nested 5,000 deep, must each take well under a second.
+// nested 9,999 deep, must each take well under a second (the recursive
+// parser took seconds on such inputs).
 func FuzzAPIError(f *testing.F) {
 	seedFromDir(f, "responses")
 	for _, s := range []string{`{"error":"x"}`, `[{"error":{"code":1}}]`, `<html>x</html>`, ``, `{"message":{"a":[1]}}`, `{"detail":null}`, `[[[[`, `![`} {
@@ -92,15 +94,29 @@ func FuzzAPIError(f *testing.F) {
 		if len(body) == 0 {
 			return
 		}
-		nested := append(append(bytes.Repeat([]byte("["), 5000), body...), bytes.Repeat([]byte("]"), 5000)...)
+		nested := append(append(bytes.Repeat([]byte("["), 9999), body...), bytes.Repeat([]byte("]"), 9999)...)
 		for _, b := range [][]byte{bytes.Repeat(body, (64<<10)/len(body)+1), nested} {
-			start := time.Now()
-			_ = newAPIError(400, nil, b)
-			if d := time.Since(start); d > time.Second {
+			if d := fastest(func() { _ = newAPIError(400, nil, b) }); d > time.Second {
 				t.Fatalf("%d bytes took %v", len(b), d)
 			}
 		}
 	})
+}
+
+// fastest returns how long f takes, timing it again up to twice when it
+// takes more than 100 ms: a time budget checks the work done, not how
+// busy the machine was at that moment.
+func fastest(f func()) time.Duration {
+	best := time.Duration(math.MaxInt64)
+	for range 3 {
+		start := time.Now()
+		f()
+		best = min(best, time.Since(start))
+		if best < 100*time.Millisecond {
+			break
+		}
+	}
+	return best
 }
 
 // fillFromBodyRecursive is the error body parser fillFromBody replaced,

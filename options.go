@@ -253,9 +253,9 @@ func WithMaxEventSize(n int) Option {
 // [Client.Chat] it bounds the body. For [Client.ChatStream] it bounds the
 // answer merged for [Stream.Response]: the bytes of its text, refusal,
 // reasoning, tool call names, IDs and arguments, images and log
-// probabilities, plus a fixed charge for each choice, tool call, fragment
-// and part, which makes it close to the memory the merged answer holds,
-// so that many tiny tool calls reach it too. An answer past the bound
+// probabilities, plus a fixed charge for each tool call fragment, part and
+// log probability, which makes it close to the memory the merged answer
+// holds, so that many tiny tool calls reach it too. An answer past the bound
 // ends the call with an error wrapping [ErrResponseTooLarge]. The default
 // is [DefaultMaxResponseSize].
 func WithMaxResponseSize(n int64) Option {
