@@ -423,7 +423,7 @@ func (c *Client) Chat(ctx context.Context, model string, messages []Message, opt
 
 // readBody reads at most limit bytes of resp's body. Its buffer starts at
 // the announced Content-Length, but never above maxInitialRead, and grows
-// only with the bytes that arrive: a server cannot make the client
+// only with the bytes that arrive (fourfold, or to the announced end): a server cannot make the client
 // allocate by announcing a length it does not send. It stops when ctx is
 // done, even if the body goes on without touching the network (a body
 // that net/http inflates from a few compressed bytes).
@@ -436,7 +436,16 @@ func readBody(ctx context.Context, resp *http.Response, limit int64) ([]byte, er
 	r := io.LimitReader(resp.Body, limit)
 	for {
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)] // grow
+			// Grow fourfold, or straight to the announced end if that
+			// is at most eightfold: what is allocated stays within a
+			// few times what arrived, in a few steps.
+			next := int64(4 * cap(buf))
+			if n := resp.ContentLength; n >= int64(cap(buf)) && n <= 2*next {
+				next = n + 1
+			}
+			grown := make([]byte, len(buf), min(next, limit))
+			copy(grown, buf)
+			buf = grown
 		}
 		m, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]

@@ -571,3 +571,31 @@ func TestHostileRefusedBeforeSending(t *testing.T) {
 		WithMetadata(map[string]string{strings.Repeat("k", 64): strings.Repeat("é", 512)}))
 	require.NoError(t, err)
 }
+
+// BenchmarkReadBody reads answers of a few sizes, announced by an honest
+// Content-Length, and the 256 MiB a hostile server announces for 1 byte.
+func BenchmarkReadBody(b *testing.B) {
+	for _, tt := range []struct {
+		name      string
+		size      int
+		announced int64
+	}{
+		{"4KiB", 4 << 10, 4 << 10},
+		{"1MiB", 1 << 20, 1 << 20},
+		{"8MiB", 8 << 20, 8 << 20},
+		{"8MiB-unannounced", 8 << 20, -1},
+		{"1B-of-256MiB", 1, 256 << 20},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			body := bytes.Repeat([]byte("a"), tt.size)
+			b.SetBytes(int64(tt.size))
+			b.ReportAllocs()
+			for b.Loop() {
+				resp := &http.Response{Body: io.NopCloser(bytes.NewReader(body)), ContentLength: tt.announced}
+				if _, err := readBody(context.Background(), resp, DefaultMaxResponseSize+1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
