@@ -258,6 +258,52 @@ func TestHostileGrowingStream(t *testing.T) {
 	})
 }
 
+// TestHostileNoMergeEnds: without merging, a stream still knows whether
+// every choice finished, so that one without [DONE] ends cleanly only when
+// they did, and missing indexes still get their positions.
+func TestHostileNoMergeEnds(t *testing.T) {
+	for name, tt := range map[string]struct {
+		body    string
+		wantErr error
+	}{
+		"finished":   {`data: {"choices":[{"delta":{"content":"a","tool_calls":[{"id":"c"}]}}]}` + "\n\n" + `data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}` + "\n\n", nil},
+		"unfinished": {`data: {"choices":[{"delta":{"content":"a","tool_calls":[{"id":"c"}]}}]}` + "\n\n", ErrTruncated},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := hostileClient(t, func(*http.Request) *http.Response {
+				return answer(http.StatusOK, "text/event-stream", strings.NewReader(tt.body))
+			})
+			s, err := c.ChatStream(t.Context(), "m", hi, WithoutAccumulation())
+			require.NoError(t, err)
+			require.True(t, s.Next())
+			ch := s.Current().Choices[0]
+			require.Equal(t, 0, ch.Index)
+			require.Equal(t, 0, ch.Delta.ToolCalls[0].Index)
+			for s.Next() {
+			}
+			if tt.wantErr == nil {
+				require.NoError(t, s.Err())
+			} else {
+				require.ErrorIs(t, s.Err(), tt.wantErr)
+			}
+			require.Nil(t, s.Response())
+		})
+	}
+}
+
+// TestHostileNoMergeToolLoop: the tool loop needs each turn's whole
+// answer, so it merges whatever WithoutAccumulation says.
+func TestHostileNoMergeToolLoop(t *testing.T) {
+	_, c := newToolsEnv(t)
+	r := &ToolRunner{Client: c, Model: "gpt-4o", Tools: []RunnableTool{weatherTool(t)}, Options: []Option{WithoutAccumulation()}}
+	s, err := r.RunStream(t.Context(), []Message{UserMessage("Weather in Paris?")})
+	require.NoError(t, err)
+	for s.Next() {
+	}
+	require.NoError(t, s.Err())
+	require.Equal(t, 2, s.Run().Steps)
+}
+
 // callStream is an event stream of n events, each holding one tool call
 // fragment that starts a new call (a new ID under index 0), made as it is
 // read.
