@@ -219,7 +219,7 @@ func (c *Client) prepare(model string, messages []Message, stream bool, opts []O
 	if err != nil {
 		return nil, nil, err
 	}
-	body, err := json.Marshal(req)
+	body, err := encodeRequest(req)
 	if err != nil {
 		return nil, nil, fmt.Errorf("aione: encoding request: %v", err)
 	}
