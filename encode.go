@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -119,7 +120,7 @@ func appendRequest(dst []byte, r *ChatRequest) ([]byte, error) {
 	w.string("reasoning_effort", r.ReasoningEffort)
 	w.string("service_tier", r.ServiceTier)
 	if len(r.Metadata) > 0 && w.member("metadata") {
-		w.dst = appendMap(w.dst, r.Metadata, appendString[string])
+		w.dst = appendMap(w.dst, r.Metadata, appendString)
 	}
 	w.string("aspect_ratio", r.AspectRatio)
 	w.string("image_size", r.ImageSize)
@@ -632,13 +633,49 @@ var plain = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// Eight bytes at a time: ones has 1 in each byte, highs 0x80.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// load8 reads s[i:i+8] as a little-endian word.
+func load8(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// specials returns a word whose high bit is set in the first byte of w
+// (the lowest) that is not plain ASCII: a control byte, a non-ASCII byte,
+// or one of " & < > \\. A byte of v is zero when (v-ones) &^ v has its high
+// bit set; a borrow can set it in later bytes too, never in earlier ones,
+// so the first set bit is exact. " and & differ in bit 0x04 only, < and >
+// in bit 0x02 only: one test covers each pair.
+func specials(w uint64) uint64 {
+	qa := (w | 0x04*ones) ^ 0x26*ones
+	lg := (w | 0x02*ones) ^ 0x3e*ones
+	bs := w ^ 0x5c*ones
+	return (w | (w-0x20*ones)&^w | (qa-ones)&^qa | (lg-ones)&^lg | (bs-ones)&^bs) & highs
+}
+
 // appendString appends s as a JSON string, escaped as encoding/json
 // escapes it: quote, backslash and control bytes, the HTML characters <, >
 // and &, U+2028 and U+2029; each byte of invalid UTF-8 becomes U+FFFD.
-func appendString[S string | []byte](dst []byte, s S) []byte {
+// Runs of plain ASCII and valid UTF-8 are copied whole; plain ASCII is
+// skipped eight bytes at a time.
+func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			m := specials(load8(s, i))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if plain[c] {
@@ -666,7 +703,13 @@ func appendString[S string | []byte](dst []byte, s S) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(string(s[i:min(len(s), i+utf8.UTFMax)]))
+		// Two-byte sequences (Latin, Greek, Cyrillic...) are checked here;
+		// the others by utf8.
+		if c >= 0xC2 && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			i += 2
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
 			dst = append(dst, s[start:i]...)

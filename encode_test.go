@@ -249,3 +249,32 @@ func FuzzEncodeRequest(f *testing.F) {
 		checkEncode(t, r)
 	})
 }
+
+// TestAppendString compares the string escaper with encoding/json on every
+// byte, and every pair of bytes, at each position of a word and after it.
+func TestAppendString(t *testing.T) {
+	t.Parallel()
+	check := func(s string) {
+		t.Helper()
+		want, _ := json.Marshal(s)
+		if got := appendString(nil, s); string(got) != string(want) {
+			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
+		}
+	}
+	pad := strings.Repeat("a", 19)
+	for c := range 256 {
+		for i := range 12 {
+			check(pad[:i] + string(rune(c)) + pad[i:])         // the rune's UTF-8
+			check(pad[:i] + string([]byte{byte(c)}) + pad[i:]) // the byte alone
+		}
+	}
+	for c := 0x80; c < 0x100; c++ {
+		for d := range 256 {
+			for _, i := range []int{0, 7, 8} {
+				check(pad[:i] + string([]byte{byte(c), byte(d)}) + pad[i:])
+				check(pad[:i] + string([]byte{byte(c), byte(d), 0x80}))
+			}
+		}
+	}
+	check("\xe2\x80\xa8\xe2\x80\xa9\xe2\x80\xaa\xe2\x80")
+}
