@@ -47,14 +47,7 @@ func sdks(tb testing.TB, streamClient, chatClient *http.Client) []sdk {
 }
 
 func aioneSDK(tb testing.TB, streamClient, chatClient *http.Client) sdk {
-	newClient := func(hc *http.Client) *aione.Client {
-		c, err := aione.NewClient(aione.WithBaseURL(baseURL), aione.WithAPIKey(apiKey), aione.WithHTTPClient(hc), aione.WithMaxRetries(0))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return c
-	}
-	sc, cc := newClient(streamClient), newClient(chatClient)
+	sc, cc := newAioneClient(tb, streamClient), newAioneClient(tb, chatClient)
 	msgs := []aione.Message{aione.UserMessage(Prompt)}
 	return sdk{
 		name: "aione",
@@ -78,6 +71,35 @@ func aioneSDK(tb testing.TB, streamClient, chatClient *http.Client) sdk {
 			return r.Text(), nil
 		},
 	}
+}
+
+// newAioneClient returns an aione client sending through hc, without
+// retries.
+func newAioneClient(tb testing.TB, hc *http.Client) *aione.Client {
+	c, err := aione.NewClient(aione.WithBaseURL(baseURL), aione.WithAPIKey(apiKey), aione.WithHTTPClient(hc), aione.WithMaxRetries(0))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// newGoopenaiClient returns a go-openai client sending through hc.
+func newGoopenaiClient(hc *http.Client) *goopenai.Client {
+	cfg := goopenai.DefaultConfig(apiKey)
+	cfg.BaseURL = baseURL
+	cfg.HTTPClient = hc
+	return goopenai.NewClientWithConfig(cfg)
+}
+
+// newOpenaigoClient returns an openai-go client sending through hc,
+// without retries.
+func newOpenaigoClient(hc *http.Client) openaigo.Client {
+	return openaigo.NewClient(
+		openaigooption.WithBaseURL(baseURL+"/"),
+		openaigooption.WithAPIKey(apiKey),
+		openaigooption.WithHTTPClient(hc),
+		openaigooption.WithMaxRetries(0),
+	)
 }
 
 // baselineChunk is what the baseline decodes of a chunk: three fields.
@@ -197,13 +219,7 @@ func baselineSDK(streamClient, chatClient *http.Client) sdk {
 // goopenaiSDK is github.com/sashabaranov/go-openai, text accumulated in a
 // strings.Builder.
 func goopenaiSDK(streamClient, chatClient *http.Client) sdk {
-	newClient := func(hc *http.Client) *goopenai.Client {
-		cfg := goopenai.DefaultConfig(apiKey)
-		cfg.BaseURL = baseURL
-		cfg.HTTPClient = hc
-		return goopenai.NewClientWithConfig(cfg)
-	}
-	sc, cc := newClient(streamClient), newClient(chatClient)
+	sc, cc := newGoopenaiClient(streamClient), newGoopenaiClient(chatClient)
 	req := goopenai.ChatCompletionRequest{
 		Model:    Model,
 		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: Prompt}},
@@ -250,15 +266,7 @@ func goopenaiSDK(streamClient, chatClient *http.Client) sdk {
 // openaigoSDK is github.com/openai/openai-go/v3, text accumulated in a
 // strings.Builder (its ChatCompletionAccumulator would cost more).
 func openaigoSDK(streamClient, chatClient *http.Client) sdk {
-	newClient := func(hc *http.Client) openaigo.Client {
-		return openaigo.NewClient(
-			openaigooption.WithBaseURL(baseURL+"/"),
-			openaigooption.WithAPIKey(apiKey),
-			openaigooption.WithHTTPClient(hc),
-			openaigooption.WithMaxRetries(0),
-		)
-	}
-	sc, cc := newClient(streamClient), newClient(chatClient)
+	sc, cc := newOpenaigoClient(streamClient), newOpenaigoClient(chatClient)
 	params := openaigo.ChatCompletionNewParams{
 		Model:    Model,
 		Messages: []openaigo.ChatCompletionMessageParamUnion{openaigo.UserMessage(Prompt)},

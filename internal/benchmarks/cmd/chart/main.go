@@ -181,6 +181,10 @@ func (res *results) viewOf(bench string) view {
 		cpu:   "cpu-ns/op",
 		units: []string{"ns/op", "cpu-ns/op", "B/op", "allocs/op"},
 	}
+	if bench == conversationBench {
+		v.title = bench + ": one call late in a 149-message (~170 KB) conversation"
+		v.units = append(v.units, "req-B/op")
+	}
 	if res.has(bench, "ns/chunk") {
 		v = view{
 			title: bench + ": 2,000-chunk stream, per chunk",
@@ -319,9 +323,12 @@ func (res *results) table() string {
 			}
 			b.WriteString("\n")
 		}
-		if v.time == "ns/chunk" {
+		switch {
+		case v.time == "ns/chunk":
 			b.WriteString(res.goals(bench))
-		} else {
+		case bench == conversationBench:
+			b.WriteString(res.conversationGoals(bench))
+		default:
 			b.WriteString(res.callGoals(bench, v))
 		}
 	}
@@ -392,6 +399,52 @@ func (res *results) callGoals(bench string, v view) string {
 	return fmt.Sprintf("\nGoal of issue 6 for aione's non-streaming call: no slower than the fastest peer (%s), "+
 		"with fewer allocations: %s vs %s %s, %s vs %s allocs/op, %s\n",
 		fastest, format(t), format(ft), v.time, format(a), format(fa), check)
+}
+
+// conversationBench is the long-conversation benchmark of issue 10.
+const conversationBench = "BenchmarkLongConversation"
+
+// conversationGoals checks the goals of issue 10 for a call late in a long
+// conversation: at least 3x faster than each peer (5x the moonshot), a
+// handful of allocations, and bytes allocated close to the request's size
+// (at most twice the body: the body and the answer's decoding).
+func (res *results) conversationGoals(bench string) string {
+	if _, ok := res.median(key{bench, reference, "ns/op"}); !ok {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\nGoals of issue 10 for aione's call late in a long conversation:\n\n")
+	check := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "NOT met"
+	}
+	for _, sdk := range []string{"goopenai", "openaigo"} {
+		r, ok := res.ratio(bench, sdk, "ns/op")
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(&b, "- ≥ 3x faster than %s (moonshot 5x): %.1fx", sdk, r)
+		if rc, ok := res.ratio(bench, sdk, "cpu-ns/op"); ok {
+			fmt.Fprintf(&b, " (CPU time: %.1fx)", rc)
+		}
+		moon := ""
+		if r >= 5 {
+			moon = ", moonshot met"
+		}
+		fmt.Fprintf(&b, ", %s%s\n", check(r >= 3), moon)
+	}
+	if a, ok := res.median(key{bench, reference, "allocs/op"}); ok {
+		fmt.Fprintf(&b, "- a handful of allocations (≤ 64, not growing with the messages): %s, %s\n", format(a), check(a <= 64))
+	}
+	m, ok := res.median(key{bench, reference, "B/op"})
+	body, ok2 := res.median(key{bench, reference, "req-B/op"})
+	if ok && ok2 {
+		fmt.Fprintf(&b, "- bytes allocated close to the body's size (≤ 2x): %s B for a %s B body (%.2fx), %s\n",
+			format(m), format(body), m/body, check(m <= 2*body))
+	}
+	return b.String()
 }
 
 // baseline is the benchmark that uses no SDK.
