@@ -34,7 +34,7 @@ func checkEncode(t *testing.T, r *ChatRequest) {
 const oddText = "plain \"quoted\" back\\slash <b>&amp;</b> \b\f\n\r\t \x00\x01\x1f\x7f " +
 	"café ünïcödé 日本語 🎉 \u2028 \u2029 \ufffd invalid:\xff\xfe\xc3 truncated:\xe2\x80"
 
-func ptr[T any](v T) *T { return &v }
+func encPtr[T any](v T) *T { return &v }
 
 func TestEncodeMatchesEncodingJSON(t *testing.T) {
 	t.Parallel()
@@ -61,32 +61,32 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 			{Role: RoleUser, Content: Content{kind: contentParts}},
 			{Role: RoleAssistant},
 		},
-		Temperature:         ptr(0.0),
-		TopP:                ptr(1e-7),
-		TopK:                ptr(40),
-		MaxTokens:           ptr(100),
-		MaxCompletionTokens: ptr(200),
+		Temperature:         encPtr(0.0),
+		TopP:                encPtr(1e-7),
+		TopK:                encPtr(40),
+		MaxTokens:           encPtr(100),
+		MaxCompletionTokens: encPtr(200),
 		Stop:                []string{"\n\n", "<end>"},
-		Seed:                ptr(int64(-1 << 62)),
-		N:                   ptr(2),
-		PresencePenalty:     ptr(-2.0),
-		FrequencyPenalty:    ptr(1.25),
+		Seed:                encPtr(int64(-1 << 62)),
+		N:                   encPtr(2),
+		PresencePenalty:     encPtr(-2.0),
+		FrequencyPenalty:    encPtr(1.25),
 		LogitBias:           map[string]int{"50256": -100, "1": 5, "<&>": 0},
-		Logprobs:            ptr(true),
-		TopLogprobs:         ptr(3),
+		Logprobs:            encPtr(true),
+		TopLogprobs:         encPtr(3),
 		User:                "user-<1>",
 		ReasoningEffort:     "high",
 		ServiceTier:         "flex",
 		Metadata:            map[string]string{"b": oddText, "a": "1"},
 		AspectRatio:         "16:9",
 		ImageSize:           "2K",
-		ResponseFormat:      &ResponseFormat{Type: "json_schema", JSONSchema: &JSONSchema{Name: "s", Description: "d&d", Schema: schema, Strict: ptr(true)}},
+		ResponseFormat:      &ResponseFormat{Type: "json_schema", JSONSchema: &JSONSchema{Name: "s", Description: "d&d", Schema: schema, Strict: encPtr(true)}},
 		Tools: []Tool{
-			{Function: Function{Name: "f", Description: oddText, Parameters: schema, Strict: ptr(false)}},
+			{Function: Function{Name: "f", Description: oddText, Parameters: schema, Strict: encPtr(false)}},
 			{Type: "function", Function: Function{Name: "g"}},
 		},
-		ToolChoice:        ptr(ToolChoiceFunction("f")),
-		ParallelToolCalls: ptr(false),
+		ToolChoice:        encPtr(ToolChoiceFunction("f")),
+		ParallelToolCalls: encPtr(false),
 		Stream:            true,
 		StreamOptions:     &StreamOptions{IncludeUsage: true},
 	}
@@ -133,22 +133,22 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 		},
 		"invalid parameters":        func(r *ChatRequest) { r.Tools[1].Function.Parameters = json.RawMessage(`{"a":}`) },
 		"invalid schema":            func(r *ChatRequest) { r.ResponseFormat.JSONSchema.Schema = json.RawMessage(`nope`) },
-		"NaN temperature":           func(r *ChatRequest) { r.Temperature = ptr(math.NaN()) },
-		"infinite penalty":          func(r *ChatRequest) { r.PresencePenalty = ptr(math.Inf(-1)) },
+		"NaN temperature":           func(r *ChatRequest) { r.Temperature = encPtr(math.NaN()) },
+		"infinite penalty":          func(r *ChatRequest) { r.PresencePenalty = encPtr(math.Inf(-1)) },
 		"many extra members":        func(r *ChatRequest) { r.Messages[0].Extra = manyExtra(20) },
 		"odd model and extra keys":  func(r *ChatRequest) { r.Model = oddText; r.Extra = map[string]any{oddText: oddText} },
 		"long text":                 func(r *ChatRequest) { r.Messages[0] = UserMessage(strings.Repeat(oddText, 100)) },
 		"stream options not stream": func(r *ChatRequest) { r.Stream = false },
 	}
 	for i, f := range floats {
-		tests["float "+string(rune('a'+i))] = func(r *ChatRequest) { r.Temperature, r.TopP = ptr(f), ptr(-f) }
+		tests["float "+string(rune('a'+i))] = func(r *ChatRequest) { r.Temperature, r.TopP = encPtr(f), encPtr(-f) }
 	}
 	for name, edit := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			r := full
 			r.Messages = cloneMessages(full.Messages)
-			r.ResponseFormat = &ResponseFormat{Type: full.ResponseFormat.Type, JSONSchema: ptr(*full.ResponseFormat.JSONSchema)}
+			r.ResponseFormat = &ResponseFormat{Type: full.ResponseFormat.Type, JSONSchema: encPtr(*full.ResponseFormat.JSONSchema)}
 			r.Tools = append([]Tool(nil), full.Tools...)
 			edit(&r)
 			checkEncode(t, &r)
@@ -231,11 +231,11 @@ func FuzzEncodeRequest(f *testing.F) {
 			Stop:            []string{a, b},
 		}
 		if bit(6) {
-			r.Temperature, r.FrequencyPenalty = &x, ptr(-x)
+			r.Temperature, r.FrequencyPenalty = &x, encPtr(-x)
 		}
 		if bit(7) {
 			r.Tools = []Tool{{Function: Function{Name: a, Description: b, Parameters: rawMsg}}}
-			r.ToolChoice = ptr(ToolChoiceFunction(b))
+			r.ToolChoice = encPtr(ToolChoiceFunction(b))
 		}
 		if bit(8) {
 			r.ResponseFormat = &ResponseFormat{Type: b, JSONSchema: &JSONSchema{Name: a, Schema: rawMsg}}
