@@ -335,6 +335,14 @@ func (res *results) table() string {
 	return b.String()
 }
 
+// verdict says whether a goal is met.
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
 // goals checks the stream goals of issue 6.
 func (res *results) goals(bench string) string {
 	if _, ok := res.median(key{bench, reference, "ns/chunk"}); !ok {
@@ -342,12 +350,6 @@ func (res *results) goals(bench string) string {
 	}
 	var b strings.Builder
 	b.WriteString("\nGoals of issue 6 for aione's stream:\n\n")
-	check := func(ok bool) string {
-		if ok {
-			return "met"
-		}
-		return "NOT met"
-	}
 	for _, g := range []struct {
 		sdk  string
 		want float64
@@ -360,13 +362,13 @@ func (res *results) goals(bench string) string {
 		if rc, ok := res.ratio(bench, g.sdk, "cpu-ns/chunk"); ok {
 			fmt.Fprintf(&b, " (CPU time: %.1fx)", rc)
 		}
-		fmt.Fprintf(&b, ", %s\n", check(r >= g.want))
+		fmt.Fprintf(&b, ", %s\n", verdict(r >= g.want))
 	}
 	if a, ok := res.median(key{bench, reference, "allocs/chunk"}); ok {
-		fmt.Fprintf(&b, "- ≤ 1 alloc per chunk: %s, %s\n", format(a), check(a <= 1))
+		fmt.Fprintf(&b, "- ≤ 1 alloc per chunk: %s, %s\n", format(a), verdict(a <= 1))
 	}
 	if m, ok := res.median(key{bench, reference, "B/chunk"}); ok {
-		fmt.Fprintf(&b, "- ≤ 64 B per chunk: %s, %s\n", format(m), check(m <= 64))
+		fmt.Fprintf(&b, "- ≤ 64 B per chunk: %s, %s\n", format(m), verdict(m <= 64))
 	}
 	return b.String()
 }
@@ -392,13 +394,9 @@ func (res *results) callGoals(bench string, v view) string {
 	if fastest == "" {
 		return ""
 	}
-	check := "met"
-	if t > ft || a >= fa {
-		check = "NOT met"
-	}
 	return fmt.Sprintf("\nGoal of issue 6 for aione's non-streaming call: no slower than the fastest peer (%s), "+
 		"with fewer allocations: %s vs %s %s, %s vs %s allocs/op, %s\n",
-		fastest, format(t), format(ft), v.time, format(a), format(fa), check)
+		fastest, format(t), format(ft), v.time, format(a), format(fa), verdict(t <= ft && a < fa))
 }
 
 // conversationBench is the long-conversation benchmark of issue 10.
@@ -414,12 +412,6 @@ func (res *results) conversationGoals(bench string) string {
 	}
 	var b strings.Builder
 	b.WriteString("\nGoals of issue 10 for aione's call late in a long conversation:\n\n")
-	check := func(ok bool) string {
-		if ok {
-			return "met"
-		}
-		return "NOT met"
-	}
 	for _, sdk := range []string{"goopenai", "openaigo"} {
 		r, ok := res.ratio(bench, sdk, "ns/op")
 		if !ok {
@@ -433,16 +425,16 @@ func (res *results) conversationGoals(bench string) string {
 		if r >= 5 {
 			moon = ", moonshot met"
 		}
-		fmt.Fprintf(&b, ", %s%s\n", check(r >= 3), moon)
+		fmt.Fprintf(&b, ", %s%s\n", verdict(r >= 3), moon)
 	}
 	if a, ok := res.median(key{bench, reference, "allocs/op"}); ok {
-		fmt.Fprintf(&b, "- a handful of allocations (≤ 64, not growing with the messages): %s, %s\n", format(a), check(a <= 64))
+		fmt.Fprintf(&b, "- a handful of allocations (≤ 64, not growing with the messages): %s, %s\n", format(a), verdict(a <= 64))
 	}
 	m, ok := res.median(key{bench, reference, "B/op"})
 	body, ok2 := res.median(key{bench, reference, "req-B/op"})
 	if ok && ok2 {
 		fmt.Fprintf(&b, "- bytes allocated close to the body's size (≤ 2x): %s B for a %s B body (%.2fx), %s\n",
-			format(m), format(body), m/body, check(m <= 2*body))
+			format(m), format(body), m/body, verdict(m <= 2*body))
 	}
 	return b.String()
 }
