@@ -199,7 +199,7 @@ func TestEncodeLongConversation(t *testing.T) {
 func FuzzEncodeRequest(f *testing.F) {
 	f.Add("hello", "<b>&</b>", []byte(`{"a": [1, "x\u2028"]}`), uint64(0), 0.5)
 	f.Add(oddText, "\u2029\xff", []byte(" null "), uint64(0xffffffffffffffff), 1e-9)
-	f.Add("", "", []byte(`{`), uint64(0x5555), -0.0)
+	f.Add("", "", []byte(`{`), uint64(0x5555), math.Copysign(0, -1))
 	f.Add("日本語", "\x00\x1f\"\\", []byte("\"<\u2028>\""), uint64(0xaaaa), 1e21)
 	f.Fuzz(func(t *testing.T, a, b string, raw []byte, flags uint64, x float64) {
 		bit := func(i int) bool { return flags>>i&1 == 1 }
