@@ -182,7 +182,7 @@ func (res *results) viewOf(bench string) view {
 		units: []string{"ns/op", "cpu-ns/op", "B/op", "allocs/op"},
 	}
 	if bench == conversationBench {
-		v.title = bench + ": one call late in a 149-message (~170 KB) conversation"
+		v.title = bench + ": 149 messages, ~170 KB"
 		v.units = append(v.units, "req-B/op")
 	}
 	if res.has(bench, "ns/chunk") {
