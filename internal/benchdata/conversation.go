@@ -26,7 +26,7 @@ type Call struct {
 }
 
 // Conversation returns the long conversation: a system prompt and
-// [ConversationTurns] turns, 149 messages and about 180 KB of request
+// [ConversationTurns] turns, 149 messages and about 170 KB of request
 // body, with the escapes (newlines, quotes), non-ASCII text and JSON
 // arguments and results of an agent's history.
 func Conversation() []Turn {
