@@ -191,6 +191,16 @@ func TestEncodeLongConversation(t *testing.T) {
 	if n := testing.AllocsPerRun(20, func() { _, _ = encodeRequest(r) }); n > 1 {
 		t.Errorf("encoding the long conversation allocates %v times, want 1", n)
 	}
+	// Extra members (Gemini's thought signatures) cost no allocation.
+	for i := range r.Messages {
+		for j := range r.Messages[i].ToolCalls {
+			r.Messages[i].ToolCalls[j].Extra = map[string]json.RawMessage{"extra_content": json.RawMessage(`{"google":{"thought_signature":"c2lnbmF0dXJl"}}`)}
+		}
+	}
+	checkEncode(t, r)
+	if n := testing.AllocsPerRun(20, func() { _, _ = encodeRequest(r) }); n > 1 {
+		t.Errorf("encoding the long conversation with Extra members allocates %v times, want 1", n)
+	}
 }
 
 // FuzzEncodeRequest encodes requests built from random strings, raw JSON
