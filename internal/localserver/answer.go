@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -22,6 +23,11 @@ type answerChoice struct {
 	hasText   bool
 	toolCalls []ToolCall
 	finish    string
+	// images are image URLs streamed after the text; chunks, when not
+	// empty, are the pieces in which the text is streamed.
+	images    []string
+	chunks    []string
+	reasoning string
 }
 
 func textChoice(text, finish string) answerChoice {
@@ -72,10 +78,19 @@ func (x *exchange) overrideAnswer(p *chatRequest, a *Answer) answer {
 				finish = "tool_calls"
 			}
 		}
-		c := textChoice(a.Text, finish)
-		if a.Text == "" && len(a.ToolCalls) > 0 {
+		text := a.Text
+		if text == "" {
+			text = strings.Join(a.Chunks, "")
+		}
+		c := textChoice(text, finish)
+		switch {
+		case len(a.Images) > 0:
+			c = partsChoice(text, a.Images, finish)
+		case text == "" && len(a.ToolCalls) > 0:
 			c = answerChoice{content: json.RawMessage("null"), finish: finish}
 		}
+		c.chunks = a.Chunks
+		c.reasoning = a.ReasoningContent
 		for _, tc := range a.ToolCalls {
 			if tc.ID == "" {
 				tc.ID = x.s.nextToolCallID()
@@ -102,19 +117,38 @@ func imageAnswer(p *chatRequest) answer {
 	if len(opts) > 0 {
 		text = "Here is your image (" + strings.Join(opts, ", ") + ")."
 	}
-	type imageURL struct {
-		URL string `json:"url"`
+	return answer{choices: []answerChoice{partsChoice(text, []string{ImageDataURL()}, "stop")}}
+}
+
+// partJSON is a content part of an answer.
+type partJSON struct {
+	Type     string        `json:"type"`
+	Text     string        `json:"text,omitempty"`
+	ImageURL *imageURLJSON `json:"image_url,omitempty"`
+}
+
+type imageURLJSON struct {
+	URL string `json:"url"`
+}
+
+// imageParts returns an image_url part for each URL.
+func imageParts(urls []string) []partJSON {
+	parts := make([]partJSON, 0, len(urls))
+	for _, u := range urls {
+		parts = append(parts, partJSON{Type: "image_url", ImageURL: &imageURLJSON{URL: u}})
 	}
-	type part struct {
-		Type     string    `json:"type"`
-		Text     string    `json:"text,omitempty"`
-		ImageURL *imageURL `json:"image_url,omitempty"`
+	return parts
+}
+
+// partsChoice returns a choice whose content is an array of parts: a text
+// part when text is not empty, then an image part for each URL.
+func partsChoice(text string, urls []string, finish string) answerChoice {
+	var parts []partJSON
+	if text != "" {
+		parts = append(parts, partJSON{Type: "text", Text: text})
 	}
-	b, _ := marshal([]part{
-		{Type: "text", Text: text},
-		{Type: "image_url", ImageURL: &imageURL{URL: ImageDataURL()}},
-	})
-	return answer{choices: []answerChoice{{content: b, text: text, finish: "stop"}}}
+	b, _ := marshal(append(parts, imageParts(urls)...))
+	return answerChoice{content: b, text: text, images: urls, finish: finish}
 }
 
 func (x *exchange) generatedAnswer(p *chatRequest) answer {
@@ -234,9 +268,11 @@ type completionItem struct {
 }
 
 type messageJSON struct {
-	Role      string          `json:"role,omitempty"`
-	Content   json.RawMessage `json:"content,omitempty"`
-	ToolCalls []toolCallJSON  `json:"tool_calls,omitempty"`
+	Role             string          `json:"role,omitempty"`
+	Content          json.RawMessage `json:"content,omitempty"`
+	ReasoningContent string          `json:"reasoning_content,omitempty"`
+	ToolCalls        []toolCallJSON  `json:"tool_calls,omitempty"`
+	Images           []partJSON      `json:"images,omitempty"`
 }
 
 type toolCallJSON struct {
@@ -266,7 +302,7 @@ func (x *exchange) writeCompletion(p *chatRequest, ans answer) {
 		Usage:             &ans.usage,
 	}
 	for i, c := range ans.choices {
-		msg := &messageJSON{Role: "assistant", Content: c.content}
+		msg := &messageJSON{Role: "assistant", Content: c.content, ReasoningContent: c.reasoning}
 		for _, tc := range c.toolCalls {
 			msg.ToolCalls = append(msg.ToolCalls, toolCallJSON{
 				ID:       tc.ID,
@@ -309,15 +345,23 @@ func (x *exchange) streamEvents(p *chatRequest, ans answer) [][]byte {
 	}
 	for i, c := range ans.choices {
 		first := &messageJSON{Role: "assistant", Content: json.RawMessage(`""`)}
-		if !c.hasText {
+		if !c.hasText && len(c.images) == 0 {
 			first.Content = jsonNull
 		}
 		one(i, first, nil)
-		if c.hasText {
-			for _, piece := range splitWords(c.text) {
-				b, _ := marshal(piece)
-				one(i, &messageJSON{Content: b}, nil)
-			}
+		for _, piece := range splitWords(c.reasoning) {
+			one(i, &messageJSON{ReasoningContent: piece}, nil)
+		}
+		pieces := c.chunks
+		if len(pieces) == 0 && (c.hasText || len(c.images) > 0) {
+			pieces = splitWords(c.text)
+		}
+		for _, piece := range pieces {
+			b, _ := marshal(piece)
+			one(i, &messageJSON{Content: b}, nil)
+		}
+		if len(c.images) > 0 {
+			one(i, &messageJSON{Images: imageParts(c.images)}, nil)
 		}
 		for k, tc := range c.toolCalls {
 			idx := k
@@ -348,12 +392,18 @@ func (x *exchange) writeStream(p *chatRequest, ans answer) {
 	if !x.startStream() {
 		return
 	}
-	resetAt, stallAt := 0, 0
-	if x.fault != nil {
-		resetAt, stallAt = x.fault.ResetAfterEvents, x.fault.StallAfterEvents
+	resetAt, stallAt, delay, trickle := 0, 0, x.s.cfg.chunkDelay, 0
+	if f := x.fault; f != nil {
+		resetAt, stallAt, trickle = f.ResetAfterEvents, f.StallAfterEvents, f.TrickleBytes
+		if f.ChunkDelay > 0 {
+			delay = f.ChunkDelay
+		}
+		if f.OmitDone {
+			events = events[:len(events)-1]
+		}
 	}
 	for i, ev := range events {
-		if i > 0 && !x.wait(x.s.cfg.chunkDelay) {
+		if i > 0 && !x.wait(delay) {
 			return
 		}
 		if resetAt > 0 && i == resetAt {
@@ -364,7 +414,7 @@ func (x *exchange) writeStream(p *chatRequest, ans answer) {
 			x.stall()
 			return
 		}
-		if !x.writeEvent(ev) {
+		if !x.writeTrickle(ev, trickle, delay) {
 			return
 		}
 	}
@@ -374,6 +424,26 @@ func (x *exchange) writeStream(p *chatRequest, ans answer) {
 	case stallAt >= len(events):
 		x.stall()
 	}
+}
+
+// writeTrickle writes ev whole when n is not positive, and otherwise in
+// pieces of at most n bytes with delay between them. It reports false when
+// the answer must stop.
+func (x *exchange) writeTrickle(ev []byte, n int, delay time.Duration) bool {
+	if n <= 0 {
+		return x.writeEvent(ev)
+	}
+	for len(ev) > 0 {
+		k := min(n, len(ev))
+		if !x.writeEvent(ev[:k]) {
+			return false
+		}
+		ev = ev[k:]
+		if len(ev) > 0 && !x.wait(delay) {
+			return false
+		}
+	}
+	return true
 }
 
 // splitWords splits s into pieces of one word and the spaces after it, so

@@ -79,6 +79,16 @@ type Fault struct {
 	KeepAliveCount int
 	// Delay is how long to wait before answering, on top of WithLatency.
 	Delay time.Duration
+	// ChunkDelay, when positive, is the wait between two events of this
+	// streamed answer, replacing the server's WithChunkDelay.
+	ChunkDelay time.Duration
+	// TrickleBytes, when positive, makes a streamed answer write each
+	// event in pieces of at most this many bytes, flushed one by one with
+	// the chunk delay between them: a slow trickle of bytes.
+	TrickleBytes int
+	// OmitDone makes a streamed answer end the body normally without its
+	// "data: [DONE]" event, as a proxy that cuts a stream short does.
+	OmitDone bool
 	// Answer, when not nil, replaces the generated answer of a request
 	// that passes authentication and validation.
 	Answer *Answer
@@ -98,6 +108,19 @@ type Answer struct {
 	FinishReason string
 	// Usage, when not nil, replaces the computed token usage.
 	Usage *Usage
+	// Images are image URLs (usually data URLs) that follow Text: the
+	// content becomes an array of parts, a text part (when Text is not
+	// empty) and an image_url part for each image, as Gemini image models
+	// answer. A streamed answer sends Text as content deltas and then the
+	// images in a delta's "images" array.
+	Images []string
+	// Chunks, when not empty, are the pieces in which a streamed answer
+	// sends Text, one content delta each; Text defaults to their
+	// concatenation. Without Chunks the text is sent a word at a time.
+	Chunks []string
+	// ReasoningContent, when not empty, is sent as the message's
+	// "reasoning_content" (streamed before the content, a word at a time).
+	ReasoningContent string
 }
 
 // ToolCall is a function call requested by the assistant in an Answer.

@@ -16,6 +16,23 @@ import (
 // and io.ErrUnexpectedEOF.
 var ErrDropped = errors.New("localserver: connection dropped")
 
+// MemoryHost is the scheme and host of the URL of a Server made by
+// NewInMemory. The ".invalid" top-level domain never resolves, so a client
+// that bypasses the in-memory transport fails instead of reaching a
+// network.
+const MemoryHost = "http://localserver.invalid"
+
+// NewInMemory returns a Server that opens no socket: it serves requests
+// only through Server.Transport (and the client of Server.Client), so it
+// suits testing/synctest bubbles. Its URL is MemoryHost followed by the
+// base path. Call Close when done; a Server made inside a bubble must be
+// closed inside it.
+func NewInMemory(opts ...Option) *Server {
+	s := newServer(opts...)
+	s.URL = MemoryHost + s.cfg.basePath
+	return s
+}
+
 // Transport returns an http.RoundTripper that serves requests with the
 // server's handler in memory, without a network; the host of the request
 // URL is ignored. Responses are streamed: the response is returned as soon

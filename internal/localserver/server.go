@@ -207,9 +207,13 @@ func (s *Server) Handler() http.Handler {
 	return s.handler
 }
 
-// Client returns an HTTP client whose transport talks to the server over
-// loopback. Server.Close closes its idle connections.
+// Client returns an HTTP client whose transport talks to the server: over
+// loopback, or in memory for a Server made by NewInMemory. Server.Close
+// closes its idle connections.
 func (s *Server) Client() *http.Client {
+	if s.ts == nil {
+		return &http.Client{Transport: s.Transport()}
+	}
 	return s.ts.Client()
 }
 
