@@ -1,11 +1,16 @@
 // Command image asks a Gemini image model for a picture and writes each
 // image of the answer to a PNG file. Without AIONE_API_KEY it runs against
-// a local AIone-compatible server, whose image is a tiny real PNG:
+// a local fake server from the aionetest package, whose image is a tiny
+// real PNG, so it works offline:
 //
 //	go run ./examples/image -o lighthouse.png
+//
+// With AIONE_API_KEY set it asks AIone; AIONE_MODEL picks the model
+// (gemini-2.5-flash-image by default).
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -15,7 +20,7 @@ import (
 	"time"
 
 	aione "github.com/aione/aione-go"
-	"github.com/aione/aione-go/internal/offline"
+	"github.com/aione/aione-go/aionetest"
 )
 
 func main() {
@@ -23,11 +28,9 @@ func main() {
 	prompt := flag.String("prompt", "A lighthouse on a cliff at dusk, watercolor", "what to draw")
 	flag.Parse()
 
-	client, model, stop, err := offline.Client("gemini-2.5-flash-image")
-	if err != nil {
-		log.Fatal(err)
-	}
+	client, stop := connect()
 	defer stop()
+	model := cmp.Or(os.Getenv("AIONE_MODEL"), "gemini-2.5-flash-image")
 
 	// Image models answer slowly and must not stream.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -61,4 +64,22 @@ func main() {
 		}
 		fmt.Printf("wrote %s (%s, %d bytes)\n", name, img.MIMEType, len(img.Data))
 	}
+}
+
+// connect returns a client for AIone when AIONE_API_KEY is set. Otherwise
+// it starts a local aionetest server scripted with the answers this program
+// expects, and stop closes it.
+func connect() (client *aione.Client, stop func()) {
+	if os.Getenv("AIONE_API_KEY") != "" {
+		c, err := aione.NewClient()
+		if err != nil {
+			log.Fatal(err)
+		}
+		return c, func() {}
+	}
+	srv := aionetest.NewServer(nil)
+	srv.Reply(aionetest.Image("Here is a watercolor of a lighthouse on a cliff at dusk, its beam crossing a violet sky.",
+		"image/png", aionetest.SamplePNG()))
+	fmt.Fprintln(os.Stderr, "AIONE_API_KEY is not set: the answers come from a local aionetest server.")
+	return srv.Client(), srv.Close
 }

@@ -1,7 +1,7 @@
 // Command json asks a model for structured output: an answer that is JSON
 // following the schema of a Go struct, checked and decoded into it. Without
-// AIONE_API_KEY it runs against a local AIone-compatible server, which
-// answers with sample values that fit the schema, so it works offline:
+// AIONE_API_KEY it runs against a local fake server from the aionetest
+// package, scripted with a fitting recommendation, so it works offline:
 //
 //	go run ./examples/json
 //
@@ -10,14 +10,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log"
+	"os"
 	"time"
 
 	aione "github.com/aione/aione-go"
-	"github.com/aione/aione-go/internal/offline"
+	"github.com/aione/aione-go/aionetest"
 )
 
 // Movie is the structure the answer must have; the tags become its JSON
@@ -32,11 +34,9 @@ type Movie struct {
 }
 
 func main() {
-	client, model, stop, err := offline.Client("claude-sonnet-4-6")
-	if err != nil {
-		log.Fatal(err)
-	}
+	client, stop := connect()
 	defer stop()
+	model := cmp.Or(os.Getenv("AIONE_MODEL"), "claude-sonnet-4-6")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -58,4 +58,28 @@ func main() {
 	if resp.Usage != nil {
 		fmt.Printf("tokens: %d\n", resp.Usage.TotalTokens)
 	}
+}
+
+// connect returns a client for AIone when AIONE_API_KEY is set. Otherwise
+// it starts a local aionetest server scripted with the answers this program
+// expects, and stop closes it.
+func connect() (client *aione.Client, stop func()) {
+	if os.Getenv("AIONE_API_KEY") != "" {
+		c, err := aione.NewClient()
+		if err != nil {
+			log.Fatal(err)
+		}
+		return c, func() {}
+	}
+	srv := aionetest.NewServer(nil)
+	srv.Reply(aionetest.JSON(Movie{
+		Title:    "Arrival",
+		Year:     2016,
+		Genre:    "science fiction",
+		Director: "Denis Villeneuve",
+		Cast:     []string{"Amy Adams", "Jeremy Renner", "Forest Whitaker"},
+		Why:      "A quiet, moving first-contact story that rewards a slow evening indoors.",
+	}))
+	fmt.Fprintln(os.Stderr, "AIONE_API_KEY is not set: the answers come from a local aionetest server.")
+	return srv.Client(), srv.Close
 }

@@ -1,11 +1,16 @@
 // Command quickstart asks AIone one question, first whole and then
-// streamed. Without AIONE_API_KEY it runs against a local AIone-compatible
-// server, so it works offline:
+// streamed. Without AIONE_API_KEY it runs against a local fake server from
+// the aionetest package, scripted with a realistic answer, so it works
+// offline:
 //
 //	go run ./examples/quickstart
+//
+// With AIONE_API_KEY set it asks AIone; AIONE_MODEL picks the model
+// (claude-sonnet-4-6 by default).
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log"
@@ -13,15 +18,13 @@ import (
 	"time"
 
 	aione "github.com/aione/aione-go"
-	"github.com/aione/aione-go/internal/offline"
+	"github.com/aione/aione-go/aionetest"
 )
 
 func main() {
-	client, model, stop, err := offline.Client("claude-sonnet-4-6")
-	if err != nil {
-		log.Fatal(err)
-	}
+	client, stop := connect()
 	defer stop()
+	model := cmp.Or(os.Getenv("AIONE_MODEL"), "claude-sonnet-4-6")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -62,4 +65,26 @@ func main() {
 	if os.Getenv("AIONE_API_KEY") == "" {
 		fmt.Println("Set AIONE_API_KEY to talk to AIone itself.")
 	}
+}
+
+// connect returns a client for AIone when AIONE_API_KEY is set. Otherwise
+// it starts a local aionetest server scripted with the answers this program
+// expects, and stop closes it.
+func connect() (client *aione.Client, stop func()) {
+	if os.Getenv("AIONE_API_KEY") != "" {
+		c, err := aione.NewClient()
+		if err != nil {
+			log.Fatal(err)
+		}
+		return c, func() {}
+	}
+	const answer = "A RESTful API exposes resources, such as users or orders, at URLs " +
+		"and lets clients act on them with the standard HTTP methods GET, POST, PUT and DELETE. " +
+		"Each request is stateless and carries everything the server needs, " +
+		"and responses usually come back as JSON with a status code that says how it went. " +
+		"This uniform design makes such APIs easy to cache, scale and use from any language."
+	srv := aionetest.NewServer(nil)
+	srv.Reply(aionetest.Reply{Text: answer}, aionetest.Reply{Text: answer, ChunkDelay: 15 * time.Millisecond})
+	fmt.Fprintln(os.Stderr, "AIONE_API_KEY is not set: the answers come from a local aionetest server.")
+	return srv.Client(), srv.Close
 }

@@ -2,8 +2,8 @@
 // retried and which are not, how long the client waits, and how a retry
 // hook and a debug logger see every retry.
 //
-// Without AIONE_API_KEY it runs against a local AIone-compatible server that
-// it tells to fail first (a 503, a rate limit, a dropped connection, a spent
+// Without AIONE_API_KEY it runs against a local fake server from the
+// aionetest package, scripted to fail first (a 503, a rate limit, a dropped connection, a spent
 // quota), so it works offline and shows each rule:
 //
 //	go run ./examples/retry
@@ -15,6 +15,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -25,8 +26,7 @@ import (
 	"time"
 
 	aione "github.com/aione/aione-go"
-	"github.com/aione/aione-go/internal/localserver"
-	"github.com/aione/aione-go/internal/offline"
+	"github.com/aione/aione-go/aionetest"
 )
 
 func main() {
@@ -49,59 +49,53 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
+	model := cmp.Or(os.Getenv("AIONE_MODEL"), "claude-sonnet-4-6")
 	if os.Getenv("AIONE_API_KEY") != "" {
-		client, model, stop, err := offline.Client("claude-sonnet-4-6", opts...)
+		client, err := aione.NewClient(opts...)
 		if err != nil {
 			log.Fatal(err)
 		}
-		defer stop()
-		ask(ctx, client, model, "one call to AIone")
+		ask(ctx, client, model, "In one sentence, why do HTTP clients retry with backoff?")
 		fmt.Printf("%d retries were needed.\n", retries)
 		return
 	}
 
 	// Offline: a local server we can script, so that the retries happen.
-	srv := localserver.New()
+	srv := aionetest.NewServer(nil)
 	defer srv.Close()
-	fmt.Fprintf(os.Stderr, "AIONE_API_KEY is not set: using a local AIone-compatible server at %s\n", srv.URL)
-	opts = append([]aione.Option{
-		aione.WithBaseURL(srv.URL),
-		aione.WithAPIKey(localserver.DefaultAPIKey),
+	fmt.Fprintln(os.Stderr, "AIONE_API_KEY is not set: the answers and failures come from a local aionetest server.")
+	client := srv.Client(append([]aione.Option{
 		// The defaults: up to 2 retries, waits from about 0.5s doubling up
-		// to 8s, each jittered by ±50%. Spelled out here to show the knobs.
+		// to 8s, each jittered by ±50%. Spelled out here to show the knobs
+		// (the test server's client otherwise starts from 1ms).
 		aione.WithMaxRetries(aione.DefaultMaxRetries),
 		aione.WithBackoff(aione.DefaultMinBackoff, aione.DefaultMaxBackoff),
-	}, opts...)
-	client, err := aione.NewClient(opts...)
-	if err != nil {
-		log.Fatal(err)
-	}
-	const model = "claude-sonnet-4-6"
-	overloaded := localserver.Fault{Status: 503, Body: localserver.ErrorJSON("The server is overloaded", "server_error", "")}
+	}, opts...)...)
+	overloaded := aionetest.Error(503, "The server is overloaded")
 
 	fmt.Println("1. A 503, then a 429 asking for 300ms (retry-after-ms): both retried.")
-	srv.Enqueue(overloaded, localserver.Fault{
-		Status:       429,
-		Body:         localserver.ErrorJSON("Rate limit reached", "rate_limit_exceeded", "rate_limit_exceeded"),
-		RetryAfterMS: "300",
-	})
-	ask(ctx, client, model, "first question")
+	limited := aionetest.Error(429, "Rate limit reached for requests")
+	limited.Header = map[string]string{"retry-after-ms": "300"}
+	srv.Reply(overloaded, limited, aionetest.Reply{Text: "Lisbon is the capital of Portugal."})
+	ask(ctx, client, model, "What is the capital of Portugal?")
 
 	fmt.Println("2. A connection dropped before any answer, while opening a stream: retried.")
-	srv.Enqueue(localserver.Fault{ResetBeforeHeaders: true})
-	stream(ctx, client, model, "second question")
+	srv.Reply(aionetest.Reply{Reset: true}, aionetest.Reply{Text: "The Tagus flows through Lisbon into the Atlantic."})
+	stream(ctx, client, model, "Which river flows through it?")
 
 	fmt.Println("3. A 429 saying the quota is spent: waiting will not help, so no retry.")
-	srv.Enqueue(localserver.Fault{Status: 429, Body: localserver.ErrorJSON("You exceeded your current quota", "insufficient_quota", "insufficient_quota")})
-	ask(ctx, client, model, "third question")
+	srv.Reply(aionetest.Reply{Status: 429, Body: aionetest.ErrorBody("You exceeded your current quota, please check your plan and billing details.", "insufficient_quota", "insufficient_quota")})
+	ask(ctx, client, model, "How many people live there?")
 
 	fmt.Println("4. A 429 asking for 30s, more than the 8s cap: the call fails at once, the caller decides.")
-	srv.Enqueue(localserver.Fault{Status: 429, Body: localserver.ErrorJSON("Rate limit reached", "rate_limit_exceeded", ""), RetryAfter: "30"})
-	ask(ctx, client, model, "fourth question")
+	slowDown := aionetest.Error(429, "Rate limit reached for tokens")
+	slowDown.RetryAfter = 30 * time.Second
+	srv.Reply(slowDown)
+	ask(ctx, client, model, "How many people live there?")
 
 	fmt.Println("5. Two 503s with WithMaxRetries(1) for this call: the budget runs out after 2 attempts.")
-	srv.Enqueue(overloaded, overloaded)
-	ask(ctx, client, model, "fifth question", aione.WithMaxRetries(1))
+	srv.Reply(overloaded, overloaded)
+	ask(ctx, client, model, "How many people live there?", aione.WithMaxRetries(1))
 
 	fmt.Printf("The hook saw %d retries; the server saw %d requests.\n", retries, srv.RequestCount())
 }

@@ -1,13 +1,17 @@
 // Command stream prints an answer token by token as AIone streams it, then
 // the finish reason and token usage of the whole answer. Without
-// AIONE_API_KEY it runs against a local AIone-compatible server, so it
-// works offline:
+// AIONE_API_KEY it runs against a local fake server from the aionetest
+// package, which streams a scripted haiku, so it works offline:
 //
 //	go run ./examples/stream
 //	go run ./examples/stream "Explain server-sent events in two sentences."
+//
+// With AIONE_API_KEY set it asks AIone; AIONE_MODEL picks the model
+// (claude-sonnet-4-6 by default).
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,17 +22,13 @@ import (
 	"time"
 
 	aione "github.com/aione/aione-go"
-	"github.com/aione/aione-go/internal/offline"
+	"github.com/aione/aione-go/aionetest"
 )
 
-const defaultModel = "claude-sonnet-4-6"
-
 func main() {
-	client, model, stop, err := offline.Client(defaultModel)
-	if err != nil {
-		log.Fatal(err)
-	}
+	client, stop := connect()
 	defer stop()
+	model := cmp.Or(os.Getenv("AIONE_MODEL"), "claude-sonnet-4-6")
 
 	prompt := "Write a haiku about streaming text, one word at a time."
 	if len(os.Args) > 1 {
@@ -79,4 +79,24 @@ func main() {
 	if u := resp.Usage; u != nil {
 		fmt.Printf("tokens: %d prompt + %d completion = %d\n", u.PromptTokens, u.CompletionTokens, u.TotalTokens)
 	}
+}
+
+// connect returns a client for AIone when AIONE_API_KEY is set. Otherwise
+// it starts a local aionetest server that streams a scripted answer at a
+// reading pace, and stop closes it.
+func connect() (client *aione.Client, stop func()) {
+	if os.Getenv("AIONE_API_KEY") != "" {
+		c, err := aione.NewClient()
+		if err != nil {
+			log.Fatal(err)
+		}
+		return c, func() {}
+	}
+	srv := aionetest.NewServer(nil)
+	srv.Reply(aionetest.Reply{
+		Text:       "Words arrive like rain,\none drop, and then another;\nthe sentence takes shape.",
+		ChunkDelay: 60 * time.Millisecond,
+	})
+	fmt.Fprintln(os.Stderr, "AIONE_API_KEY is not set: the answer comes from a local aionetest server.")
+	return srv.Client(), srv.Close
 }

@@ -2,8 +2,8 @@
 // arguments schema is derived from a struct. The SDK's tool runner sends the
 // question with the tool, runs the calls the model asks for, sends the
 // results back and prints the final answer. Without AIONE_API_KEY it runs
-// against a local AIone-compatible server, which plays the model (and fills
-// the tool's arguments with sample values), so it works offline:
+// against a local fake server from the aionetest package, which plays the
+// model with scripted answers, so it works offline:
 //
 //	go run ./examples/tools
 //
@@ -12,14 +12,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log"
+	"os"
 	"strings"
 	"time"
 
 	aione "github.com/aione/aione-go"
-	"github.com/aione/aione-go/internal/offline"
+	"github.com/aione/aione-go/aionetest"
 )
 
 // weatherArgs are the tool's arguments; the tags become its JSON Schema.
@@ -41,19 +43,17 @@ func getWeather(ctx context.Context, a weatherArgs) (weather, error) {
 	if strings.TrimSpace(a.City) == "" {
 		return weather{}, fmt.Errorf("a city is required")
 	}
-	w := weather{City: a.City, Temperature: 22, Unit: "celsius", Conditions: "sunny"}
+	w := weather{City: a.City, Temperature: 18, Unit: "celsius", Conditions: "partly cloudy"}
 	if a.Unit == "fahrenheit" {
-		w.Temperature, w.Unit = 72, "fahrenheit"
+		w.Temperature, w.Unit = 64, "fahrenheit"
 	}
 	return w, nil
 }
 
 func main() {
-	client, model, stop, err := offline.Client("claude-sonnet-4-6")
-	if err != nil {
-		log.Fatal(err)
-	}
+	client, stop := connect()
 	defer stop()
+	model := cmp.Or(os.Getenv("AIONE_MODEL"), "claude-sonnet-4-6")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -87,4 +87,24 @@ func main() {
 	}
 	fmt.Println("Answer:", run.Text())
 	fmt.Printf("%d model turns, %d messages, %d tokens\n", run.Steps, len(run.Messages), run.Usage.TotalTokens)
+}
+
+// connect returns a client for AIone when AIONE_API_KEY is set. Otherwise
+// it starts a local aionetest server scripted with the answers this program
+// expects, and stop closes it.
+func connect() (client *aione.Client, stop func()) {
+	if os.Getenv("AIONE_API_KEY") != "" {
+		c, err := aione.NewClient()
+		if err != nil {
+			log.Fatal(err)
+		}
+		return c, func() {}
+	}
+	srv := aionetest.NewServer(nil)
+	srv.Reply(
+		aionetest.Reply{ToolCalls: []aionetest.ToolCall{{Name: "get_weather", Arguments: `{"city":"Paris","unit":"celsius"}`}}},
+		aionetest.Reply{Text: "It's 18°C and partly cloudy in Paris right now: a light jacket should do."},
+	)
+	fmt.Fprintln(os.Stderr, "AIONE_API_KEY is not set: the answers come from a local aionetest server.")
+	return srv.Client(), srv.Close
 }
