@@ -7,12 +7,15 @@ import (
 	"strings"
 
 	aione "github.com/aione/aione-go"
+	"github.com/aione/aione-go/aionetest"
 )
 
 // Print the answer as it arrives, then look at the whole of it.
 func ExampleClient_ChatStream() {
-	client, srv := startLocalModel()
+	srv := aionetest.NewServer(nil)
 	defer srv.Close()
+	srv.Reply(aionetest.Reply{Text: "Good morning! The coffee is on and the day is yours."})
+	client := srv.Client()
 
 	stream, err := client.ChatStream(context.Background(), "claude-sonnet-4-6",
 		[]aione.Message{aione.UserMessage("Stream me a greeting")}, aione.WithStreamUsage())
@@ -33,15 +36,17 @@ func ExampleClient_ChatStream() {
 	fmt.Println("finish reason:", resp.Choices[0].FinishReason)
 	fmt.Println("total tokens:", resp.Usage.TotalTokens)
 	// Output:
-	// Hello from AIone local server. You said: Stream me a greeting
+	// Good morning! The coffee is on and the day is yours.
 	// finish reason: stop
 	// total tokens: 15
 }
 
 // Range over the chunks with a for loop; the error, if any, comes last.
 func ExampleStream_All() {
-	client, srv := startLocalModel()
+	srv := aionetest.NewServer(nil)
 	defer srv.Close()
+	srv.Reply(aionetest.Reply{Chunks: []string{"Un, ", "deux, ", "trois."}})
+	client := srv.Client()
 
 	stream, err := client.ChatStream(context.Background(), "claude-sonnet-4-6",
 		[]aione.Message{aione.UserMessage("one two three")})
@@ -62,6 +67,6 @@ func ExampleStream_All() {
 	fmt.Println(len(pieces), "pieces")
 	fmt.Println(strings.Join(pieces, "|"))
 	// Output:
-	// 10 pieces
-	// Hello |from |AIone |local |server. |You |said: |one |two |three
+	// 3 pieces
+	// Un, |deux, |trois.
 }

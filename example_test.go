@@ -7,25 +7,18 @@ import (
 	"log"
 
 	aione "github.com/aione/aione-go"
-	"github.com/aione/aione-go/internal/localserver"
+	"github.com/aione/aione-go/aionetest"
 )
 
-// startLocalModel starts a local AIone-compatible server that plays the
-// model, so that the examples run offline, and returns a client for it.
-// Real code calls aione.NewClient() and takes the key from AIONE_API_KEY.
-func startLocalModel(opts ...aione.Option) (*aione.Client, *localserver.Server) {
-	srv := localserver.New()
-	all := append([]aione.Option{aione.WithBaseURL(srv.URL), aione.WithAPIKey(localserver.DefaultAPIKey)}, opts...)
-	client, err := aione.NewClient(all...)
-	if err != nil {
-		log.Fatal(err)
-	}
-	return client, srv
-}
+// The examples run offline against a fake server from aionetest that plays
+// the model; real code calls aione.NewClient(), which takes the key from
+// AIONE_API_KEY.
 
 func ExampleClient_Chat() {
-	client, srv := startLocalModel()
+	srv := aionetest.NewServer(nil)
 	defer srv.Close()
+	srv.Reply(aionetest.Reply{Text: "An API gateway is the single entry point that routes, authenticates and rate-limits requests to your services."})
+	client := srv.Client()
 
 	resp, err := client.Chat(context.Background(), "claude-sonnet-4-6", []aione.Message{
 		aione.SystemMessage("You are a helpful assistant."),
@@ -37,8 +30,8 @@ func ExampleClient_Chat() {
 	fmt.Println(resp.Text())
 	fmt.Println(resp.Choices[0].FinishReason, resp.Usage.TotalTokens)
 	// Output:
-	// Hello from AIone local server. You said: What is an API gateway?
-	// stop 22
+	// An API gateway is the single entry point that routes, authenticates and rate-limits requests to your services.
+	// stop 27
 }
 
 func ExampleNewClient() {
@@ -59,8 +52,9 @@ func ExampleNewClient() {
 }
 
 func ExampleAPIError() {
-	client, srv := startLocalModel(aione.WithMaxRetries(0))
+	srv := aionetest.NewServer(nil)
 	defer srv.Close()
+	client := srv.Client(aione.WithMaxRetries(0))
 
 	_, err := client.Chat(context.Background(), "claude-sonnet-4-6", []aione.Message{aione.UserMessage("hi")},
 		aione.WithAPIKey("sk-nex-wrong"))
@@ -75,8 +69,10 @@ func ExampleAPIError() {
 }
 
 func ExampleChatResponse_Images() {
-	client, srv := startLocalModel()
+	srv := aionetest.NewServer(nil)
 	defer srv.Close()
+	srv.Reply(aionetest.Image("A lighthouse at dusk, in 16:9.", "image/png", aionetest.SamplePNG()))
+	client := srv.Client()
 
 	resp, err := client.Chat(context.Background(), "gemini-2.5-flash-image",
 		[]aione.Message{aione.UserMessage("A lighthouse at dusk")},

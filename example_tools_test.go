@@ -6,7 +6,7 @@ import (
 	"log"
 
 	aione "github.com/aione/aione-go"
-	"github.com/aione/aione-go/internal/localserver"
+	"github.com/aione/aione-go/aionetest"
 )
 
 type weatherArgs struct {
@@ -22,12 +22,14 @@ func getWeather(_ context.Context, a weatherArgs) (string, error) {
 }
 
 func ExampleClient_RunTools() {
-	client, srv := startLocalModel()
+	srv := aionetest.NewServer(nil)
 	defer srv.Close()
-	// Script the local model's first answer: a call to get_weather.
-	srv.Enqueue(localserver.Fault{Answer: &localserver.Answer{ToolCalls: []localserver.ToolCall{
-		{ID: "call_1", Name: "get_weather", Arguments: `{"city":"Paris"}`},
-	}}})
+	client := srv.Client()
+	// Script the fake model: a call to get_weather, then the answer.
+	srv.Reply(
+		aionetest.Reply{ToolCalls: []aionetest.ToolCall{{ID: "call_1", Name: "get_weather", Arguments: `{"city":"Paris"}`}}},
+		aionetest.Reply{Text: "It's 21°C and sunny in Paris."},
+	)
 
 	weather, err := aione.NewFunctionTool("get_weather", "Get the current weather in a city.", getWeather)
 	if err != nil {
@@ -54,16 +56,18 @@ func ExampleClient_RunTools() {
 	// user: What's the weather in Paris?
 	// assistant calls get_weather({"city":"Paris"})
 	// tool: Paris: 21°C, sunny
-	// assistant: Tool results: Paris: 21°C, sunny
+	// assistant: It's 21°C and sunny in Paris.
 	// steps: 2
 }
 
 func ExampleClient_RunToolsStream() {
-	client, srv := startLocalModel()
+	srv := aionetest.NewServer(nil)
 	defer srv.Close()
-	srv.Enqueue(localserver.Fault{Answer: &localserver.Answer{ToolCalls: []localserver.ToolCall{
-		{ID: "call_1", Name: "get_weather", Arguments: `{"city":"Oslo","unit":"fahrenheit"}`},
-	}}})
+	client := srv.Client()
+	srv.Reply(
+		aionetest.Reply{ToolCalls: []aionetest.ToolCall{{ID: "call_1", Name: "get_weather", Arguments: `{"city":"Oslo","unit":"fahrenheit"}`}}},
+		aionetest.Reply{Text: "Oslo is sunny at 70°F today."},
+	)
 
 	weather := aione.MustFunctionTool("get_weather", "Get the current weather in a city.", getWeather)
 	stream, err := client.RunToolsStream(context.Background(), "claude-sonnet-4-6",
@@ -83,7 +87,7 @@ func ExampleClient_RunToolsStream() {
 	fmt.Println()
 	fmt.Println("messages:", len(stream.Run().Messages))
 	// Output:
-	// Tool results: Oslo: 70°F, sunny
+	// Oslo is sunny at 70°F today.
 	// messages: 4
 }
 
@@ -95,12 +99,13 @@ type recipe struct {
 }
 
 func ExampleChatJSON() {
-	client, srv := startLocalModel()
+	srv := aionetest.NewServer(nil)
 	defer srv.Close()
-	// Script the local model's answer, fenced as some models do.
-	srv.Enqueue(localserver.Fault{Answer: &localserver.Answer{
+	client := srv.Client()
+	// Script the fake model's answer, fenced as some models do.
+	srv.Reply(aionetest.Reply{
 		Text: "```json\n{\"name\":\"Pancakes\",\"servings\":4,\"difficulty\":\"easy\",\"ingredients\":[\"flour\",\"milk\",\"eggs\"]}\n```",
-	}})
+	})
 
 	r, resp, err := aione.ChatJSON[recipe](context.Background(), client, "gpt-4o",
 		[]aione.Message{aione.UserMessage("A simple breakfast recipe, please.")})
