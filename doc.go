@@ -86,4 +86,10 @@
 // Image models, such as AIone's Gemini image models, answer with images;
 // [ChatResponse.Images] finds and decodes them wherever the gateway put
 // them.
+//
+// # Testing
+//
+// Package github.com/aione/aione-go/aionetest is a fake AIone server for
+// the tests of code that uses this package: it scripts answers, streams and
+// faults, hands out a ready client, and records every request.
 package aione
