@@ -15,7 +15,10 @@ import (
 // Helpers shared by the package's tests.
 
 // newLocalClient starts a local AIone-compatible server for the test and
-// returns a client for it with fast retries.
+// returns a client for it. The package's own (internal) tests cannot import
+// aionetest, which imports this package, so they use its engine,
+// internal/localserver, directly; external tests and examples use
+// aionetest.
 func newLocalClient(t *testing.T, opts ...Option) (*Client, *localserver.Server) {
 	t.Helper()
 	srv := localserver.New()
