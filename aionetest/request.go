@@ -3,7 +3,10 @@ package aionetest
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strconv"
+	"strings"
+	"sync"
 
 	aione "github.com/aione/aione-go"
 	"github.com/aione/aione-go/internal/localserver"
@@ -21,7 +24,8 @@ type Request struct {
 	// Body is the request body as received (at most 32 MiB of it).
 	Body []byte
 	// Chat is the body decoded as a chat completions request, or nil when
-	// the body is not one. Members the type does not name are in Body.
+	// the body is not one. Top-level members the type does not name (those
+	// of aione.WithExtraField) are in Chat.Extra, numbers as float64.
 	Chat *aione.ChatRequest
 	// Attempt is the client's attempt number from the X-Aione-Attempt
 	// header (1 for the first try, 2 for the first retry), or 0 when the
@@ -34,9 +38,48 @@ func newRequest(r localserver.Request) Request {
 	out.Attempt, _ = strconv.Atoi(r.Attempt)
 	var chat aione.ChatRequest
 	if json.Unmarshal(r.Body, &chat) == nil {
+		chat.Extra = extraFields(r.Body)
 		out.Chat = &chat
 	}
 	return out
+}
+
+// chatFields holds the JSON names of aione.ChatRequest's fields.
+var chatFields = sync.OnceValue(func() map[string]bool {
+	names := map[string]bool{}
+	t := reflect.TypeFor[aione.ChatRequest]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names[name] = true
+		}
+	}
+	return names
+})
+
+// extraFields returns the top-level members of a request body that
+// aione.ChatRequest does not name, decoded as encoding/json does into an
+// any, or nil when there are none: what aione.WithExtraField sets.
+func extraFields(body []byte) map[string]any {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return nil
+	}
+	var extra map[string]any
+	for k, raw := range members {
+		if chatFields()[k] {
+			continue
+		}
+		var v any
+		if json.Unmarshal(raw, &v) != nil {
+			continue
+		}
+		if extra == nil {
+			extra = map[string]any{}
+		}
+		extra[k] = v
+	}
+	return extra
 }
 
 // LastUserText returns the text of the last user message of the request,

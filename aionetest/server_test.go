@@ -337,12 +337,22 @@ func TestRecording(t *testing.T) {
 	require.Equal(t, "billing", req.Header.Get("X-Team"))
 	require.Equal(t, 1, req.Attempt)
 	require.Contains(t, string(req.Body), `"metadata_tag":"trip"`)
+	// What was sent equals what the client says it builds.
+	built, err := c.NewChatRequest(model, []aione.Message{
+		aione.SystemMessage("Be brief."),
+		aione.UserMessage("Plan a day in Kyoto."),
+	}, aione.WithTemperature(0), aione.WithExtraField("metadata_tag", "trip"))
+	require.NoError(t, err)
+	if diff := cmp.Diff(built, req.Chat); diff != "" {
+		t.Errorf("recorded request differs from NewChatRequest (-built +got):\n%s", diff)
+	}
 	require.Equal(t, "Plan a day in Kyoto.", req.LastUserText())
 	zero := 0.0
 	want := &aione.ChatRequest{
 		Model:       model,
 		Messages:    []aione.Message{aione.SystemMessage("Be brief."), aione.UserMessage("Plan a day in Kyoto.")},
 		Temperature: &zero,
+		Extra:       map[string]any{"metadata_tag": "trip"},
 	}
 	if diff := cmp.Diff(want, req.Chat); diff != "" {
 		t.Errorf("recorded request (-want +got):\n%s", diff)
