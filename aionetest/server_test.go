@@ -23,9 +23,9 @@ const model = "claude-sonnet-4-6"
 
 func ask(text string) []aione.Message { return []aione.Message{aione.UserMessage(text)} }
 
-// streamText reads a whole stream and returns its content deltas.
-func streamText(t *testing.T, s *aione.Stream) []string {
-	t.Helper()
+// readStream reads a whole stream and returns its content deltas and its
+// error.
+func readStream(s *aione.Stream) ([]string, error) {
 	defer s.Close()
 	var pieces []string
 	for s.Next() {
@@ -35,7 +35,15 @@ func streamText(t *testing.T, s *aione.Stream) []string {
 			}
 		}
 	}
-	require.NoError(t, s.Err())
+	return pieces, s.Err()
+}
+
+// streamText reads a whole stream that must succeed and returns its
+// content deltas.
+func streamText(t *testing.T, s *aione.Stream) []string {
+	t.Helper()
+	pieces, err := readStream(s)
+	require.NoError(t, err)
 	return pieces
 }
 
@@ -268,16 +276,8 @@ func TestStreamFaults(t *testing.T) {
 			srv.Reply(tc.reply(long))
 			s, err := srv.Client(aione.WithMaxRetries(0)).ChatStream(t.Context(), model, ask("rain?"))
 			require.NoError(t, err)
-			defer s.Close()
-			var pieces []string
-			for s.Next() {
-				for _, c := range s.Current().Choices {
-					if c.Delta.Content != "" {
-						pieces = append(pieces, c.Delta.Content)
-					}
-				}
-			}
-			tc.check(t, pieces, s.Err())
+			pieces, err := readStream(s)
+			tc.check(t, pieces, err)
 		})
 	}
 }
@@ -403,6 +403,12 @@ func TestOptions(t *testing.T) {
 	_, err := srv.Client().Chat(t.Context(), model, ask("hi"))
 	require.NoError(t, err)
 	require.Equal(t, "Bearer sk-other", srv.LastRequest().Header.Get("Authorization"))
+
+	// The in-memory transport reaches the same server.
+	mem := srv.Client(aione.WithHTTPClient(&http.Client{Transport: srv.Transport()}))
+	_, err = mem.Chat(t.Context(), model, ask("hi"))
+	require.NoError(t, err)
+	require.Equal(t, 2, srv.RequestCount())
 
 	_, err = srv.Client(aione.WithAPIKey("sk-wrong")).Chat(t.Context(), model, ask("hi"))
 	var apiErr *aione.APIError
