@@ -58,6 +58,7 @@ type Server struct {
 
 	eng    *localserver.Server
 	apiKey string
+	tb     testing.TB // nil for programs
 
 	mu    sync.Mutex
 	rules []func(*Request) *Reply
@@ -95,7 +96,7 @@ func newConfig(opts []Option) *config {
 }
 
 func start(tb testing.TB, cfg *config, eng *localserver.Server) *Server {
-	s := &Server{URL: eng.URL, eng: eng, apiKey: cfg.apiKey}
+	s := &Server{URL: eng.URL, eng: eng, apiKey: cfg.apiKey, tb: tb}
 	eng.SetDefaultFunc(s.rule)
 	if tb != nil {
 		tb.Helper()
@@ -113,7 +114,8 @@ func (s *Server) Close() { s.eng.Close() }
 // client are set, and retries wait from 1ms (doubling, capped at
 // [aione.DefaultMaxBackoff]) instead of [aione.DefaultMinBackoff], so
 // that tests of retried failures run fast; Retry-After headers are obeyed
-// as usual. opts follow these settings, so they win.
+// as usual. opts follow these settings, so they win. An invalid option
+// fails the test given to NewServer (or panics without one).
 func (s *Server) Client(opts ...aione.Option) *aione.Client {
 	all := append([]aione.Option{
 		aione.WithBaseURL(s.URL),
@@ -123,7 +125,11 @@ func (s *Server) Client(opts ...aione.Option) *aione.Client {
 	}, opts...)
 	c, err := aione.NewClient(all...)
 	if err != nil {
-		panic("aionetest: " + err.Error())
+		if s.tb != nil {
+			s.tb.Helper()
+			s.tb.Fatalf("aionetest: Server.Client: %v", err)
+		}
+		panic("aionetest: Server.Client: " + err.Error())
 	}
 	return c
 }
@@ -151,12 +157,12 @@ func (s *Server) Reply(replies ...Reply) {
 func (s *Server) Pending() int { return s.eng.Pending() }
 
 // Handle adds a rule: every request that finds the reply queue empty and
-// for which match returns true gets reply. Rules are tried in the order
-// they were added; a request no rule matches gets the deterministic
-// answer. match may be called concurrently.
+// for which match returns true gets reply; a nil match matches every
+// request. Rules are tried in the order they were added; a request no rule
+// matches gets the deterministic answer. match may be called concurrently.
 func (s *Server) Handle(match func(*Request) bool, reply Reply) {
 	s.HandleFunc(func(r *Request) *Reply {
-		if !match(r) {
+		if match != nil && !match(r) {
 			return nil
 		}
 		return &reply

@@ -516,3 +516,10 @@ func waitGoroutines(t *testing.T, before int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestClientBadOption(t *testing.T) {
+	t.Parallel()
+	srv := aionetest.NewServer(nil)
+	defer srv.Close()
+	require.Panics(t, func() { srv.Client(aione.WithMaxRetries(-1)) })
+}

@@ -1,10 +1,13 @@
 // Package localserver implements a local, deterministic server that speaks
 // AIone's OpenAI-compatible chat-completions API.
 //
-// It is meant for tests, fault-injection suites, benchmarks and runnable
-// examples only; it is not a production server and not a faithful model of
-// the real service beyond the wire format. It listens only on the loopback
-// interface (127.0.0.1).
+// It is the engine of the public test kit, package aionetest, which
+// translates its scripted replies into Faults; the aione package's own
+// (internal) tests, which cannot import aionetest, use it directly. It is
+// meant for tests, fault-injection suites and benchmarks only; it is not a
+// production server and not a faithful model of the real service beyond
+// the wire format. It listens only on the loopback interface (127.0.0.1),
+// or nowhere (NewInMemory).
 //
 // A Server answers POST {base}/chat/completions with answers derived only
 // from the request, so that the same request always gets the same answer:
