@@ -24,7 +24,8 @@
 // local server. You said: " followed by the last user message, tool calls
 // with sample arguments built from the tools' JSON schemas, a sample JSON
 // document for json_object and json_schema requests, and a small PNG for
-// Gemini image models.
+// Gemini image models. GET {base}/models lists a few model IDs
+// (claude-sonnet-4-6, gemini-2.5-flash-image, gpt-4o, deepseek-chat).
 //
 // A [Reply] scripts the answer (text, tool calls, JSON, images, reasoning,
 // usage, finish reason), the shape and timing of a stream (its chunks, the

@@ -3,6 +3,7 @@ package aionetest_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -522,4 +523,27 @@ func TestClientBadOption(t *testing.T) {
 	srv := aionetest.NewServer(nil)
 	defer srv.Close()
 	require.Panics(t, func() { srv.Client(aione.WithMaxRetries(-1)) })
+}
+
+func TestModels(t *testing.T) {
+	t.Parallel()
+	srv := aionetest.NewServer(t)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/models", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+aionetest.APIKey)
+	resp, err := srv.HTTPClient().Do(req)
+	require.NoError(t, err)
+	defer func() { _ = resp.Body.Close() }()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var list struct {
+		Object string `json:"object"`
+		Data   []struct {
+			ID, Object string
+		} `json:"data"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+	require.Equal(t, "list", list.Object)
+	require.Equal(t, "claude-sonnet-4-6", list.Data[0].ID)
+	require.Equal(t, "model", list.Data[0].Object)
+	require.Equal(t, "/v1/models", srv.LastRequest().Path)
 }

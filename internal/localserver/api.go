@@ -38,7 +38,7 @@ var validRoles = map[string]bool{
 
 func (x *exchange) writeError(e *apiError) {
 	x.setHeaders("application/json")
-	if e.status == http.StatusMethodNotAllowed {
+	if e.status == http.StatusMethodNotAllowed && x.w.Header().Get("Allow") == "" {
 		x.w.Header().Set("Allow", http.MethodPost)
 	}
 	b := errorBody(e.message, e.typ, e.param, e.code)
@@ -55,6 +55,10 @@ func (x *exchange) writeError(e *apiError) {
 // the deterministic answer.
 func (x *exchange) serveAPI() {
 	r := x.r
+	if r.URL.Path == x.s.cfg.basePath+"/models" {
+		x.serveModels()
+		return
+	}
 	want := x.s.cfg.basePath + "/chat/completions"
 	if r.URL.Path != want {
 		x.writeError(&apiError{
@@ -74,13 +78,7 @@ func (x *exchange) serveAPI() {
 		})
 		return
 	}
-	if key := x.s.cfg.apiKey; key != "" && r.Header.Get("Authorization") != "Bearer "+key {
-		x.writeError(&apiError{
-			status:  http.StatusUnauthorized,
-			message: "Invalid API key",
-			typ:     "invalid_request_error",
-			code:    "invalid_api_key",
-		})
+	if !x.authorized() {
 		return
 	}
 	var req map[string]any
@@ -101,6 +99,64 @@ func (x *exchange) serveAPI() {
 		return
 	}
 	x.writeCompletion(p, ans)
+}
+
+// authorized checks the bearer key; it answers 401 and reports false when
+// the key is wrong.
+func (x *exchange) authorized() bool {
+	if key := x.s.cfg.apiKey; key != "" && x.r.Header.Get("Authorization") != "Bearer "+key {
+		x.writeError(&apiError{
+			status:  http.StatusUnauthorized,
+			message: "Invalid API key",
+			typ:     "invalid_request_error",
+			code:    "invalid_api_key",
+		})
+		return false
+	}
+	return true
+}
+
+// models are the models that GET {base}/models lists, with their owners.
+var models = []struct{ ID, OwnedBy string }{
+	{"claude-sonnet-4-6", "anthropic"},
+	{"gemini-2.5-flash-image", "google"},
+	{"gpt-4o", "openai"},
+	{"deepseek-chat", "deepseek"},
+}
+
+// serveModels answers GET {base}/models with the list of models.
+func (x *exchange) serveModels() {
+	if x.r.Method != http.MethodGet {
+		x.w.Header().Set("Allow", http.MethodGet)
+		x.writeError(&apiError{
+			status:  http.StatusMethodNotAllowed,
+			message: fmt.Sprintf("Method %s is not allowed for %s; use GET.", x.r.Method, x.r.URL.Path),
+			typ:     "invalid_request_error",
+			code:    "method_not_allowed",
+		})
+		return
+	}
+	if !x.authorized() {
+		return
+	}
+	type model struct {
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+		Created int64  `json:"created"`
+		OwnedBy string `json:"owned_by"`
+	}
+	list := struct {
+		Object string  `json:"object"`
+		Data   []model `json:"data"`
+	}{Object: "list", Data: []model{}}
+	for _, m := range models {
+		list.Data = append(list.Data, model{ID: m.ID, Object: "model", Created: Created, OwnedBy: m.OwnedBy})
+	}
+	b, _ := marshal(list)
+	x.setHeaders("application/json")
+	x.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	x.w.WriteHeader(http.StatusOK)
+	_, _ = x.w.Write(b)
 }
 
 // chatRequest is the validated part of a request that answers depend on.

@@ -72,7 +72,8 @@ func TestRouting(t *testing.T) {
 		wantStatus int
 		wantCode   string
 	}{
-		{"unknown path", nil, http.MethodPost, "/v1/models", http.StatusNotFound, "unknown_url"},
+		{"unknown path", nil, http.MethodPost, "/v1/embeddings", http.StatusNotFound, "unknown_url"},
+		{"models by POST", nil, http.MethodPost, "/v1/models", http.StatusMethodNotAllowed, "method_not_allowed"},
 		{"missing base path", nil, http.MethodPost, "/chat/completions", http.StatusNotFound, "unknown_url"},
 		{"wrong method", nil, http.MethodGet, "/v1/chat/completions", http.StatusMethodNotAllowed, "method_not_allowed"},
 		{"custom base path", []localserver.Option{localserver.WithBasePath("api/")}, http.MethodPost, "/api/chat/completions", http.StatusOK, ""},
@@ -101,7 +102,11 @@ func TestRouting(t *testing.T) {
 			if e.Error.Code == nil || *e.Error.Code != tt.wantCode {
 				t.Errorf("code = %v, want %q", e.Error.Code, tt.wantCode)
 			}
-			if tt.wantStatus == http.StatusMethodNotAllowed && res.header.Get("Allow") != "POST" {
+			allow := http.MethodPost
+			if strings.HasSuffix(tt.path, "/models") {
+				allow = http.MethodGet
+			}
+			if tt.wantStatus == http.StatusMethodNotAllowed && res.header.Get("Allow") != allow {
 				t.Errorf("Allow = %q", res.header.Get("Allow"))
 			}
 		})

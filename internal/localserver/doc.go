@@ -22,6 +22,8 @@
 //   - an array of content parts holding a real PNG for Gemini image models;
 //   - server-sent events when stream is true.
 //
+// GET {base}/models lists a few well-known model IDs in the OpenAI format.
+//
 // Scripted faults (Fault) can be queued with Server.Enqueue, or chosen for
 // every request with Server.SetDefault and Server.SetDefaultFunc, to produce
 // error statuses, huge bodies, dropped or stalled connections, truncated or
