@@ -139,3 +139,23 @@ func ExampleServer_Handle() {
 	// Canberra.
 	// Hello from AIone local server. You said: Say hi.
 }
+
+func ExampleNewMemoryServer() {
+	// No socket is opened: the client reaches the server in memory, so
+	// this also works inside a testing/synctest bubble, where the server's
+	// delays then run on the bubble's fake clock.
+	srv := aionetest.NewMemoryServer(nil)
+	defer srv.Close()
+	srv.Reply(aionetest.Reply{Text: "Tokyo, then Kyoto by Shinkansen: about two hours and fifteen minutes."})
+
+	resp, err := srv.Client().Chat(context.Background(), "claude-sonnet-4-6",
+		[]aione.Message{aione.UserMessage("How long is the train from Tokyo to Kyoto?")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Text())
+	fmt.Println(srv.URL)
+	// Output:
+	// Tokyo, then Kyoto by Shinkansen: about two hours and fifteen minutes.
+	// http://localserver.invalid/v1
+}

@@ -52,8 +52,8 @@ type Reply struct {
 	// "stop" otherwise.
 	FinishReason string
 	// Usage, when not nil, replaces the token counts the server computes
-	// (one token per word). Only the three totals are sent. A stream sends
-	// usage only when the request asks for it (aione.WithStreamUsage).
+	// (one token per word), details included. A stream sends usage only
+	// when the request asks for it (aione.WithStreamUsage).
 	Usage *aione.Usage
 
 	// ChunkDelay is the wait between two events of a stream, replacing
@@ -203,6 +203,14 @@ func (r Reply) fault() localserver.Fault {
 		if u := r.Usage; u != nil {
 			a.Usage = &localserver.Usage{
 				PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens,
+			}
+			// A nil pointer in an interface is not omitted: set only
+			// what is there.
+			if u.PromptTokensDetails != nil {
+				a.Usage.PromptTokensDetails = u.PromptTokensDetails
+			}
+			if u.CompletionTokensDetails != nil {
+				a.Usage.CompletionTokensDetails = u.CompletionTokensDetails
 			}
 		}
 		f.Answer = a

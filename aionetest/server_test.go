@@ -179,14 +179,15 @@ func TestReasoningUsageFinish(t *testing.T) {
 		Text:             "42",
 		ReasoningContent: "Six times seven.",
 		FinishReason:     aione.FinishLength,
-		Usage:            &aione.Usage{PromptTokens: 120, CompletionTokens: 30, TotalTokens: 150},
+		Usage: &aione.Usage{PromptTokens: 120, CompletionTokens: 30, TotalTokens: 150,
+			PromptTokensDetails: &aione.PromptTokensDetails{CachedTokens: 100}},
 	}
 	srv.Reply(r, r)
 	resp, err := srv.Client().Chat(t.Context(), model, ask("6*7?"))
 	require.NoError(t, err)
 	require.Equal(t, "Six times seven.", resp.Choices[0].Message.ReasoningContent)
 	require.Equal(t, aione.FinishLength, resp.Choices[0].FinishReason)
-	require.Equal(t, aione.Usage{PromptTokens: 120, CompletionTokens: 30, TotalTokens: 150}, *resp.Usage)
+	require.Equal(t, *r.Usage, *resp.Usage)
 
 	s, err := srv.Client().ChatStream(t.Context(), model, ask("6*7?"), aione.WithStreamUsage())
 	require.NoError(t, err)

@@ -141,6 +141,10 @@ type Usage struct {
 	CompletionTokens int `json:"completion_tokens"`
 	// TotalTokens is PromptTokens + CompletionTokens.
 	TotalTokens int `json:"total_tokens"`
+	// PromptTokensDetails and CompletionTokensDetails, when not nil, are
+	// sent as they marshal (cached, reasoning tokens and the like).
+	PromptTokensDetails     any `json:"prompt_tokens_details,omitempty"`
+	CompletionTokensDetails any `json:"completion_tokens_details,omitempty"`
 }
 
 // FaultFunc chooses the behaviour of a request that finds the fault queue
