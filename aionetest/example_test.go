@@ -157,5 +157,5 @@ func ExampleNewMemoryServer() {
 	fmt.Println(srv.URL)
 	// Output:
 	// Tokyo, then Kyoto by Shinkansen: about two hours and fifteen minutes.
-	// http://localserver.invalid/v1
+	// http://aionetest.invalid/v1
 }

@@ -77,7 +77,7 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 // [Server.Client] and the transport of [Server.Transport] reach it in
 // memory, which suits tests that must not use the network and tests inside
 // a testing/synctest bubble (create and close such a server inside the
-// bubble; tb.Cleanup does so). Its URL's host, "localserver.invalid",
+// bubble; tb.Cleanup does so). Its URL's host, "aionetest.invalid",
 // never resolves. When tb is not nil the server is closed by tb.Cleanup.
 func NewMemoryServer(tb testing.TB, opts ...Option) *Server {
 	cfg := newConfig(opts)

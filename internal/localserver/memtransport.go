@@ -20,7 +20,7 @@ var ErrDropped = errors.New("localserver: connection dropped")
 // NewInMemory. The ".invalid" top-level domain never resolves, so a client
 // that bypasses the in-memory transport fails instead of reaching a
 // network.
-const MemoryHost = "http://localserver.invalid"
+const MemoryHost = "http://aionetest.invalid"
 
 // NewInMemory returns a Server that opens no socket: it serves requests
 // only through Server.Transport (and the client of Server.Client), so it
