@@ -10,9 +10,11 @@
 // state it allocates nothing per line or per event (only an "id" field that
 // changes the last event ID costs one string), it never reads ahead of an
 // event that is already complete, and every line and every event's data is
-// bounded in size (see [Scanner.SetMaxEventSize]). Its buffers start at a
-// few KiB, grow for long lines and events, and shrink back once those have
-// been consumed, so that an idle stream holds little memory.
+// bounded in size (see [Scanner.SetMaxEventSize]). Its buffers grow with
+// what arrives and shrink back when it is consumed: the scanner waits for
+// more input holding a read buffer of a few hundred bytes once it has
+// caught up with the reader, so that an idle stream holds little memory,
+// while a reader that keeps it busy gets a read buffer of a few KiB.
 //
 // Typical use:
 //
@@ -42,10 +44,16 @@ const DefaultMaxEventSize = 16 << 20
 
 const (
 	// smallBufSize is the size of the read buffer the scanner starts with
-	// and shrinks back to after a long line has been consumed.
-	smallBufSize = 4 << 10
-	// smallDataSize is the capacity of the data buffer the scanner keeps
-	// for events made of several data lines.
+	// and waits for input with once it has caught up with the reader: an
+	// ordinary chat chunk event fits in it.
+	smallBufSize = 512
+	// keepBufFactor times the small size is the largest read buffer kept
+	// while the reader keeps the scanner busy; a larger one (grown for a
+	// long line) is released as soon as its line has been consumed.
+	keepBufFactor = 8
+	// smallDataSize is the largest capacity of the data buffer (allocated
+	// for the first event made of several data lines) kept from one event
+	// to the next.
 	smallDataSize = 1 << 10
 	// maxTypeSize is the capacity above which the event type buffer is
 	// released once its event has been consumed.
@@ -103,6 +111,7 @@ type Scanner struct {
 
 	buf   []byte // read buffer; buf[r:w] holds bytes not yet consumed
 	small []byte // the initial read buffer, kept to shrink back into
+	keep  int    // largest read buffer kept while the reader has more at hand
 	r, w  int
 	lf    int // buf[r:lf] holds no '\n' (a search cache; may lag behind r)
 	cr    int // buf[r:cr] holds no '\r' (a search cache; may lag behind r)
@@ -110,6 +119,7 @@ type Scanner struct {
 	max  int // bound on a line and on an event's data
 	hint int // size of the last grown buffer, used to regrow in one step
 
+	short   bool  // the last read returned less than it could: caught up
 	skipLF  bool  // a CR ended the buffered bytes: drop a following LF
 	bom     bool  // a leading byte order mark may still have to be dropped
 	empties int   // consecutive reads that returned (0, nil)
@@ -120,16 +130,16 @@ type Scanner struct {
 	// Event under construction. The data of an event made of a single data
 	// line is not copied: it is recorded as buf[aStart:aEnd] (alias is
 	// true) and copied into data only if the read buffer must move first.
-	data      []byte
-	dataSmall []byte // the initial data buffer, kept to shrink back into
-	typ       []byte
-	dataHint  int  // capacity the previous event's data needed
-	hasData   bool // at least one data field was seen
-	alias     bool
-	aStart    int
-	aEnd      int
-	retry     int
-	id        string
+	data     []byte
+	typ      []byte
+	dataHint int  // capacity the previous event's data needed
+	dataMin  int  // capacity of the data buffer when first needed
+	hasData  bool // at least one data field was seen
+	alias    bool
+	aStart   int
+	aEnd     int
+	retry    int
+	id       string
 
 	// The dispatched event is described by the fields above (which do not
 	// change until the next call to Next) and these two.
@@ -143,14 +153,17 @@ func NewScanner(r io.Reader) *Scanner {
 	return newScannerSize(r, smallBufSize, smallDataSize)
 }
 
-// newScannerSize returns a Scanner whose read and data buffers start at
-// the given sizes; tests use tiny sizes to exercise buffer management. The
-// read buffer holds at least a byte order mark.
+// newScannerSize returns a Scanner whose read buffer starts at bufSize and
+// whose data buffer, once needed, at dataSize; tests use tiny sizes to
+// exercise buffer management. The read buffer holds at least a byte order
+// mark.
 func newScannerSize(r io.Reader, bufSize, dataSize int) *Scanner {
+	small := max(bufSize, len(utf8BOM)+1)
 	s := &Scanner{
-		small:     make([]byte, max(bufSize, len(utf8BOM)+1)),
-		dataSmall: make([]byte, 0, dataSize),
-		max:       DefaultMaxEventSize,
+		small:   make([]byte, small),
+		keep:    keepBufFactor * small,
+		dataMin: dataSize,
+		max:     DefaultMaxEventSize,
 	}
 	s.Reset(r)
 	return s
@@ -175,13 +188,17 @@ func (s *Scanner) Reset(r io.Reader) {
 	s.buf = s.small
 	s.r, s.w, s.lf, s.cr = 0, 0, 0, 0
 	s.hint = 0
+	s.short = false
 	s.skipLF = false
 	s.bom = true
 	s.empties = 0
 	s.rerr = nil
 	s.err = nil
 	s.done = false
-	s.data = s.dataSmall[:0]
+	if cap(s.data) > smallDataSize {
+		s.data = nil
+	}
+	s.data = s.data[:0]
 	s.dataHint = 0
 	if cap(s.typ) > maxTypeSize {
 		s.typ = nil
@@ -281,17 +298,17 @@ func (s *Scanner) Next() bool {
 	}
 }
 
-// release shrinks the buffers back to their small size once the event that
-// needed them has been consumed, so that an idle stream holds little memory.
+// release lets go of the buffers grown for a long line or event once it
+// has been consumed, so that an idle stream holds little memory.
 func (s *Scanner) release() {
-	if len(s.buf) > len(s.small) {
+	if len(s.buf) > s.keep {
 		s.shrink()
 	} else {
 		s.hint = 0
 	}
-	if cap(s.data) > cap(s.dataSmall) {
+	if cap(s.data) > smallDataSize {
 		s.dataHint = cap(s.data)
-		s.data = s.dataSmall[:0]
+		s.data = nil
 	} else {
 		s.dataHint = 0
 	}
@@ -301,7 +318,8 @@ func (s *Scanner) release() {
 }
 
 // shrink moves the unread bytes back into the small read buffer if they fit
-// and the buffer has grown. No event data may alias the buffer.
+// and the buffer has grown, letting the grown one go; the next growth
+// returns to its size in one step. No event data may alias the buffer.
 func (s *Scanner) shrink() {
 	if n := s.w - s.r; len(s.buf) > len(s.small) && n < len(s.small) {
 		s.hint = len(s.buf)
@@ -398,7 +416,7 @@ func (s *Scanner) reserve(n int) {
 	if need <= cap(s.data) {
 		return
 	}
-	c := max(need, 2*cap(s.data), s.dataHint)
+	c := max(need, 2*cap(s.data), s.dataHint, s.dataMin)
 	c = min(c, max(need, s.max))
 	data := make([]byte, len(s.data), c)
 	copy(data, s.data)
@@ -537,9 +555,10 @@ func (s *Scanner) finish() {
 // fill reads more input into the buffer, moving unread bytes to its start
 // and growing it if it is full. It returns false if scanning must stop.
 func (s *Scanner) fill() bool {
-	if !s.hasData && len(s.buf) > len(s.small) {
-		// A long line that was not data (a comment, say) has been consumed:
-		// do not wait for more input holding a large buffer.
+	if !s.hasData && (len(s.buf) > s.keep || s.short) {
+		// A long line that was not data (a comment, say) has been consumed,
+		// or the reader had nothing more at hand last time: do not wait
+		// for more input holding a large buffer.
 		s.shrink()
 	}
 	if s.r > 0 {
@@ -556,6 +575,7 @@ func (s *Scanner) fill() bool {
 	if n < 0 || n > len(s.buf)-s.w {
 		n, err = 0, errBadCount
 	}
+	s.short = n < len(s.buf)-s.w
 	s.w += n
 	switch {
 	case err != nil:
