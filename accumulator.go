@@ -119,12 +119,13 @@ func checkIndexes(c *ChatChunk) error {
 	return nil
 }
 
-// appendText appends s to buf, doubling the buffer when it grows (from 512
-// bytes): a long answer then costs a handful of allocations, not one per
-// growth step of append's gentler policy.
+// appendText appends s to buf, doubling the buffer when it grows (from 64
+// bytes, so that a stream that has sent only a few words holds little): a
+// long answer then costs a handful of allocations, not one per growth step
+// of append's gentler policy.
 func appendText(buf []byte, s string) []byte {
 	if len(s) > cap(buf)-len(buf) {
-		grown := make([]byte, len(buf), max(2*cap(buf), len(buf)+len(s), 512))
+		grown := make([]byte, len(buf), max(2*cap(buf), len(buf)+len(s), 64))
 		copy(grown, buf)
 		buf = grown
 	}

@@ -37,7 +37,8 @@ import (
 // A Stream is not safe for concurrent use, except Close, which may be
 // called from another goroutine to stop a Next that is waiting.
 type Stream struct {
-	// Set by ChatStream and not changed after.
+	// Set by ChatStream and not changed after, but for reqBody, which is
+	// dropped once the stream can no longer be reopened.
 	call    *call
 	reqBody []byte
 	ctx     context.Context
@@ -64,14 +65,16 @@ type Stream struct {
 // garbage collected.
 type streamConn struct {
 	body      io.ReadCloser
-	stopWatch func() bool // unregisters the context watcher
+	stopWatch func() bool // unregisters the context watcher, nil if none
 	idle      *idleReader
 }
 
 // close closes the body and stops the watchers.
 func (c *streamConn) close() {
 	_ = c.body.Close()
-	c.stopWatch()
+	if c.stopWatch != nil {
+		c.stopWatch()
+	}
 	if c.idle != nil {
 		c.idle.stop()
 	}
@@ -162,8 +165,11 @@ func (s *Stream) install(resp *http.Response) {
 	}
 	// Not every HTTPDoer ends a body read when the request's context is
 	// done: close the body then, so that Next returns promptly whatever
-	// the doer.
-	c.stopWatch = context.AfterFunc(s.ctx, func() { _ = body.Close() })
+	// the doer. net/http's transport does it itself, so a stream through
+	// it saves the watcher's memory.
+	if !endsReadsOnCancel(s.call.httpClient) {
+		c.stopWatch = context.AfterFunc(s.ctx, func() { _ = body.Close() })
+	}
 	s.scanner.Reset(r)
 	s.header = resp.Header
 	s.acc.init(resp.Header)
@@ -178,6 +184,22 @@ func (s *Stream) install(resp *http.Response) {
 	if closed {
 		c.close()
 	}
+}
+
+// endsReadsOnCancel reports whether d is known to end a read of a response
+// body as soon as the request's context is done: an *http.Client sending
+// through net/http's own Transport, which then closes the connection.
+func endsReadsOnCancel(d HTTPDoer) bool {
+	hc, ok := d.(*http.Client)
+	if !ok {
+		return false
+	}
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	_, ok = rt.(*http.Transport)
+	return ok
 }
 
 // checkEventStream turns a 2xx answer that is not an event stream into an
@@ -253,6 +275,7 @@ func (s *Stream) Next() bool {
 				return false
 			}
 			s.delivered = true
+			s.reqBody = nil // never sent again: let it go
 			return true
 		}
 		err := s.endError(s.scanner.Err())
@@ -386,6 +409,7 @@ func (s *Stream) finish(err error) {
 	s.closed = true
 	s.mu.Unlock()
 	s.cancel(context.Canceled)
+	s.scanner.Reset(nil) // let go of its buffers: it is done
 }
 
 // closeConn closes the body being read, if any.
