@@ -193,11 +193,31 @@ func (res *results) viewOf(bench string) view {
 			units: []string{"ns/chunk", "cpu-ns/chunk", "B/chunk", "allocs/chunk"},
 		}
 	}
+	if res.has(bench, "sdk-B/stream") {
+		v = view{
+			title: fmt.Sprintf("%s: %s streams open at once on loopback, per open stream and per chunk",
+				bench, format(res.first(bench, "streams"))),
+			time:  "ns/chunk",
+			cpu:   "cpu-ns/chunk",
+			units: []string{"heap-B/stream", "sdk-B/stream", "ns/chunk", "cpu-ns/chunk"},
+		}
+	}
 	if !res.has(bench, v.cpu) {
 		v.units = slices.DeleteFunc(v.units, func(u string) bool { return u == v.cpu })
 		v.cpu = ""
 	}
 	return v
+}
+
+// first returns the median of unit for bench of the first SDK that
+// reports it, or 0.
+func (res *results) first(bench, unit string) float64 {
+	for _, sdk := range res.sdks {
+		if m, ok := res.median(key{bench, sdk, unit}); ok {
+			return m
+		}
+	}
+	return 0
 }
 
 // has reports whether some SDK reports unit for bench.
@@ -324,6 +344,8 @@ func (res *results) table() string {
 			b.WriteString("\n")
 		}
 		switch {
+		case res.has(bench, "sdk-B/stream"):
+			b.WriteString(res.memoryGoals(bench))
 		case v.time == "ns/chunk":
 			b.WriteString(res.goals(bench))
 		case bench == conversationBench:
@@ -371,6 +393,20 @@ func (res *results) goals(bench string) string {
 		fmt.Fprintf(&b, "- ≤ 64 B per chunk: %s, %s\n", format(m), verdict(m <= 64))
 	}
 	return b.String()
+}
+
+// memoryGoals checks the goal of issue 13: aione's own memory per open
+// stream (beyond bare net/http's) at most go-openai's.
+func (res *results) memoryGoals(bench string) string {
+	a, ok := res.median(key{bench, reference, "sdk-B/stream"})
+	g, ok2 := res.median(key{bench, "goopenai", "sdk-B/stream"})
+	if !ok || !ok2 {
+		return ""
+	}
+	return fmt.Sprintf("\nheap-B/stream is the live heap after GC per open stream, client and in-process server "+
+		"together; sdk-B/stream is that minus bare net/http's (nethttp) in the same run.\n\n"+
+		"Goal of issue 13: aione's own memory per open stream at most goopenai's: %s vs %s sdk-B/stream, %s\n",
+		format(a), format(g), verdict(a <= g))
 }
 
 // callGoals checks the non-streaming goal of issue 6: aione no slower than
