@@ -116,8 +116,9 @@ type Scanner struct {
 	lf    int // buf[r:lf] holds no '\n' (a search cache; may lag behind r)
 	cr    int // buf[r:cr] holds no '\r' (a search cache; may lag behind r)
 
-	max  int // bound on a line and on an event's data
-	hint int // size of the last grown buffer, used to regrow in one step
+	max    int    // bound on a line and on an event's data
+	onWait func() // called before a read that will likely wait; may be nil
+	hint   int    // size of the last grown buffer, used to regrow in one step
 
 	short   bool  // the last read returned less than it could: caught up
 	skipLF  bool  // a CR ended the buffered bytes: drop a following LF
@@ -179,6 +180,14 @@ func (s *Scanner) SetMaxEventSize(n int) {
 	}
 	s.max = n
 }
+
+// SetWaitFunc makes the scanner call f before each read from the reader
+// that will likely wait for the peer: the scanner has caught up with the
+// reader (its previous read returned less than it could) and has no
+// complete line left. A caller can use it to let go of memory it keeps for
+// events that may not come for a while. f runs on the goroutine calling
+// [Scanner.Next]; nil, the default, disables it. Reset keeps it.
+func (s *Scanner) SetWaitFunc(f func()) { s.onWait = f }
 
 // Reset discards the scanner's state and makes it read from r, reusing its
 // buffers. The maximum event size is kept, and the last-event-ID buffer is
@@ -570,6 +579,9 @@ func (s *Scanner) fill() bool {
 	}
 	if s.w == len(s.buf) && !s.grow() {
 		return false
+	}
+	if s.short && s.onWait != nil {
+		s.onWait()
 	}
 	n, err := s.rd.Read(s.buf[s.w:])
 	if n < 0 || n > len(s.buf)-s.w {
