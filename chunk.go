@@ -210,7 +210,12 @@ type chunkDecoder struct {
 }
 
 const (
-	// arenaBlock is the size of the blocks short strings are carved from.
+	// arenaFirst is the size of the first block short strings are carved
+	// from, and of the first one after the stream has waited for input;
+	// each next block doubles, up to arenaBlock.
+	arenaFirst = 256
+	// arenaBlock is the size of the largest blocks short strings are
+	// carved from.
 	arenaBlock = 4 << 10
 	// arenaMax is the length above which a string gets its own allocation.
 	arenaMax = 256
@@ -645,11 +650,25 @@ func (d *chunkDecoder) str(v []byte) string {
 	case n > arenaMax:
 		return string(v)
 	case cap(d.arena)-len(d.arena) < n:
-		d.arena = make([]byte, 0, arenaBlock)
+		d.arena = make([]byte, 0, min(max(2*cap(d.arena), arenaFirst), arenaBlock))
 	}
 	start := len(d.arena)
 	d.arena = append(d.arena, v...)
 	return unsafe.String(&d.arena[start], n)
+}
+
+// idle lets go of the decoder's grown buffers while the stream waits for
+// input: a string block beyond the first size (its strings keep it alive
+// as long as they need it) and a scratch buffer beyond 1 KiB. A busy stream
+// never waits, so its blocks grow to arenaBlock and stay amortized; an idle
+// one holds at most a small block.
+func (d *chunkDecoder) idle() {
+	if cap(d.arena) > arenaFirst {
+		d.arena = nil
+	}
+	if cap(d.scratch) > 1<<10 {
+		d.scratch = nil
+	}
 }
 
 // word returns a string holding v, without allocating for the values that

@@ -108,6 +108,7 @@ func (c *Client) ChatStream(ctx context.Context, model string, messages []Messag
 	sctx, cancel := context.WithCancelCause(ctx)
 	s := &Stream{call: cl, reqBody: body, ctx: sctx, cancel: cancel, scanner: sse.NewScanner(nil)}
 	s.scanner.SetMaxEventSize(cl.maxEventSize)
+	s.scanner.SetWaitFunc(s.dec.idle)
 	resp, err := s.open(resume{})
 	if err != nil {
 		cancel(err)
