@@ -1,10 +1,13 @@
 package aione
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,9 +132,16 @@ func TestLatencyFirstChunk(t *testing.T) {
 	})
 }
 
-// maxIdleBuffers bounds the SDK buffers an open, idle stream holds: a few
-// KiB, whatever the size of the events it has read before.
-const maxIdleBuffers = 8 << 10
+// maxIdleBuffers bounds the buffers an open, idle stream holds (see
+// streamBuffers), whatever the size of the events it has read before.
+const maxIdleBuffers = 2 << 10
+
+// streamBuffers returns the capacity of the buffers a stream keeps from
+// one event to the next: the scanner's and the chunk decoder's. Text the
+// stream has delivered is not counted, but a block it is carved from is.
+func streamBuffers(s *Stream) int {
+	return s.scanner.BufferSize() + cap(s.dec.arena) + cap(s.dec.scratch)
+}
 
 // TestIdleStreamMemory checks that a stream's buffers grow for a 1 MiB
 // event and shrink back once small events follow it, so that a stream left
@@ -151,8 +161,9 @@ func TestIdleStreamMemory(t *testing.T) {
 	}
 	defer func() { _ = s.Close() }()
 
-	if size := s.scanner.BufferSize(); size > maxIdleBuffers {
-		t.Errorf("fresh stream: BufferSize = %d, want at most %d", size, maxIdleBuffers)
+	t.Logf("buffers of a fresh stream: %d bytes", streamBuffers(s))
+	if size := streamBuffers(s); size > maxIdleBuffers {
+		t.Errorf("fresh stream: buffers = %d bytes, want at most %d", size, maxIdleBuffers)
 	}
 	if !nextWithin(t, s) {
 		t.Fatalf("Next = false, Err = %v", s.Err())
@@ -172,8 +183,9 @@ func TestIdleStreamMemory(t *testing.T) {
 		}
 	}
 	// The stream is open and idle: the server sends nothing more.
-	if size := s.scanner.BufferSize(); size > maxIdleBuffers {
-		t.Errorf("idle stream after a 1 MiB event: BufferSize = %d, want at most %d", size, maxIdleBuffers)
+	t.Logf("buffers of the idle stream after a 1 MiB event: %d bytes", streamBuffers(s))
+	if size := streamBuffers(s); size > maxIdleBuffers {
+		t.Errorf("idle stream after a 1 MiB event: buffers = %d bytes, want at most %d", size, maxIdleBuffers)
 	}
 	if cur := s.Current(); len(cur.Choices[0].Delta.Content) > len(small[len(small)-1]) {
 		t.Errorf("Current still holds %d bytes of content", len(cur.Choices[0].Delta.Content))
@@ -290,4 +302,119 @@ func TestConcurrentStreams(t *testing.T) {
 			float64(r.elapsed.Nanoseconds())/float64(r.streams)/1e3,
 			float64(r.elapsed.Nanoseconds())/float64(r.chunks)/1e3, r.newConns)
 	}
+}
+
+// maxIdleStreamHeap bounds the live heap an open stream that waits for its
+// next chunk costs, beyond the transport's own: the Stream and everything
+// it keeps (call, context, scanner, decoder, accumulator). It is about
+// twice what it measures, so that it never flakes, and well below what it
+// cost before the buffers were made to follow what arrives (12 KiB).
+const maxIdleStreamHeap = 7 << 10
+
+// TestIdleStreamsHeap holds many streams open at once, each past its first
+// chunk and waiting in Next for the next one, and bounds the live heap each
+// costs. The answers come from an in-memory transport, so that what is
+// measured is the SDK's own memory, not net/http's.
+//
+// It does not run in parallel with other tests: their allocations would
+// blur the measure.
+func TestIdleStreamsHeap(t *testing.T) {
+	const n = 1000
+	doer := idleDoer{first: []byte(perfChunk("REST", "\n")), blocks: new(atomic.Int64)}
+	c := newBenchClient(t, "http://aione.invalid/v1", doer)
+	streams := make([]*Stream, n)
+	var waiting sync.WaitGroup
+	defer func() {
+		for _, s := range streams {
+			if s != nil {
+				_ = s.Close()
+			}
+		}
+		waiting.Wait()
+	}()
+	before := liveHeap()
+	for i := range streams {
+		s, err := c.ChatStream(t.Context(), "m", benchMessages)
+		if err != nil {
+			t.Fatal(err)
+		}
+		streams[i] = s
+		if !nextWithin(t, s) {
+			t.Fatalf("stream %d: Next = false, Err = %v", i, s.Err())
+		}
+		waiting.Add(1)
+		go func() {
+			defer waiting.Done()
+			s.Next() // waits until Close
+		}()
+	}
+	// Every goroutine must be waiting in a read before the heap is
+	// measured: each read of an idleBody past the first event counts.
+	deadline := time.Now().Add(perfGuard)
+	for doer.waiting() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d streams wait for their next chunk after %v", doer.waiting(), n, perfGuard)
+		}
+		runtime.Gosched()
+	}
+	after := liveHeap()
+	perStream := float64(after-before) / n
+	t.Logf("%d idle streams: %.0f bytes of live heap each", n, perStream)
+	if perStream > maxIdleStreamHeap {
+		t.Errorf("an idle stream costs %.0f bytes of live heap, want at most %d", perStream, maxIdleStreamHeap)
+	}
+}
+
+// liveHeap returns the bytes of live heap objects after two collections
+// (the second frees what sync.Pools dropped in the first).
+func liveHeap() int64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+// idleDoer answers every request from memory with first, then a body that
+// stays silent until it is closed.
+type idleDoer struct {
+	first  []byte
+	blocks *atomic.Int64 // reads waiting for more
+}
+
+func (d idleDoer) Do(req *http.Request) (*http.Response, error) {
+	_, _ = io.Copy(io.Discard, req.Body)
+	_ = req.Body.Close()
+	return &http.Response{
+		StatusCode: http.StatusOK,
+		Header:     http.Header{"Content-Type": {"text/event-stream"}},
+		Body:       &idleBody{first: d.first, blocks: d.blocks, closed: make(chan struct{})},
+	}, nil
+}
+
+// waiting returns how many reads wait for more.
+func (d idleDoer) waiting() int { return int(d.blocks.Load()) }
+
+// idleBody returns its first event, then blocks every read until Close.
+type idleBody struct {
+	first  []byte
+	blocks *atomic.Int64
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	if len(b.first) > 0 {
+		n := copy(p, b.first)
+		b.first = b.first[n:]
+		return n, nil
+	}
+	b.blocks.Add(1)
+	<-b.closed
+	return 0, errors.New("body closed")
+}
+
+func (b *idleBody) Close() error {
+	b.once.Do(func() { close(b.closed) })
+	return nil
 }
