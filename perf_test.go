@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aione/aione-go/internal/benchdata"
 	"github.com/aione/aione-go/internal/localserver"
 )
 
@@ -332,7 +333,7 @@ func TestIdleStreamsHeap(t *testing.T) {
 		}
 		waiting.Wait()
 	}()
-	before := liveHeap()
+	before := benchdata.LiveHeap()
 	for i := range streams {
 		s, err := c.ChatStream(t.Context(), "m", benchMessages)
 		if err != nil {
@@ -357,22 +358,12 @@ func TestIdleStreamsHeap(t *testing.T) {
 		}
 		runtime.Gosched()
 	}
-	after := liveHeap()
+	after := benchdata.LiveHeap()
 	perStream := float64(after-before) / n
 	t.Logf("%d idle streams: %.0f bytes of live heap each", n, perStream)
 	if perStream > maxIdleStreamHeap {
 		t.Errorf("an idle stream costs %.0f bytes of live heap, want at most %d", perStream, maxIdleStreamHeap)
 	}
-}
-
-// liveHeap returns the bytes of live heap objects after two collections
-// (the second frees what sync.Pools dropped in the first).
-func liveHeap() int64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
 }
 
 // idleDoer answers every request from memory with first, then a body that

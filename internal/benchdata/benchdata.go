@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 )
 
@@ -96,3 +97,15 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // Do is RoundTrip, so that a Transport can be given to aione.WithHTTPClient
 // directly, without an http.Client in between.
 func (t *Transport) Do(req *http.Request) (*http.Response, error) { return t.RoundTrip(req) }
+
+// LiveHeap returns the bytes of live heap objects after two collections:
+// the first moves what sync.Pools hold (net/http keeps bufio buffers in
+// them) to their victim caches, the second frees it, so that buffers a
+// previous measure pooled are not counted.
+func LiveHeap() int64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}

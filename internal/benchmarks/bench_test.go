@@ -235,20 +235,8 @@ func goopenaiSDK(streamClient, chatClient *http.Client) sdk {
 			}
 			defer func() { _ = s.Close() }()
 			var text strings.Builder
-			n := 0
-			for {
-				c, err := s.Recv()
-				if errors.Is(err, io.EOF) {
-					return text.String(), n, nil
-				}
-				if err != nil {
-					return "", n, err
-				}
-				if len(c.Choices) > 0 {
-					text.WriteString(c.Choices[0].Delta.Content)
-				}
-				n++
-			}
+			n, err := goopenaiRecvAll(s, &text)
+			return text.String(), n, err
 		},
 		chat: func(ctx context.Context) (string, error) {
 			r, err := cc.CreateChatCompletion(ctx, req)
@@ -260,6 +248,25 @@ func goopenaiSDK(streamClient, chatClient *http.Client) sdk {
 			}
 			return r.Choices[0].Message.Content, nil
 		},
+	}
+}
+
+// goopenaiRecvAll reads the rest of a go-openai stream, appending the
+// text of each chunk to text, and returns how many chunks it read.
+func goopenaiRecvAll(s *goopenai.ChatCompletionStream, text *strings.Builder) (int, error) {
+	n := 0
+	for {
+		c, err := s.Recv()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if len(c.Choices) > 0 {
+			text.WriteString(c.Choices[0].Delta.Content)
+		}
+		n++
 	}
 }
 

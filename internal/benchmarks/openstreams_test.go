@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -47,16 +47,16 @@ func openStreamsCount(tb testing.TB) int {
 	return n
 }
 
-// streamOpener opens one stream against the API at baseURL through hc and
-// reads its first chunk. The function it returns reads the rest of the
+// streamOpener opens one stream and reads its first chunk. The function it returns reads the rest of the
 // stream and returns the whole text and the number of chunks.
 type streamOpener func(ctx context.Context) (rest func() (string, int, error), err error)
 
 // openStreamsSDK is one SDK of the workload. newOpener builds its client
-// (one per round, shared by every stream of the round) around hc.
+// (one per round, shared by every stream of the round) around hc, which
+// sends every request for baseURL to the round's server.
 type openStreamsSDK struct {
 	name      string
-	newOpener func(tb testing.TB, hc *http.Client, baseURL string) streamOpener
+	newOpener func(tb testing.TB, hc *http.Client) streamOpener
 }
 
 // openStreamsSDKs returns bare net/http first (the reference the others
@@ -73,9 +73,9 @@ func openStreamsSDKs() []openStreamsSDK {
 // nethttpOpener is no SDK: the request, the response, and the first event
 // read into a buffer that is dropped once read. The rest is read to the
 // end of the body, undecoded.
-func nethttpOpener(_ testing.TB, hc *http.Client, baseURL string) streamOpener {
+func nethttpOpener(_ testing.TB, hc *http.Client) streamOpener {
 	return func(ctx context.Context) (func() (string, int, error), error) {
-		resp, err := postStream(ctx, hc, baseURL)
+		resp, err := baselinePost(ctx, hc, true)
 		if err != nil {
 			return nil, err
 		}
@@ -96,26 +96,6 @@ func nethttpOpener(_ testing.TB, hc *http.Client, baseURL string) streamOpener {
 			return text, n, nil
 		}, nil
 	}
-}
-
-// postStream posts a streaming request as a minimal client would.
-func postStream(ctx context.Context, hc *http.Client, baseURL string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/chat/completions",
-		strings.NewReader(`{"model":"`+Model+`","messages":[{"role":"user","content":"`+Prompt+`"}],"stream":true}`))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		_ = resp.Body.Close()
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
-	}
-	return resp, nil
 }
 
 // readEvent reads the first event of body, which the server sends alone.
@@ -141,7 +121,7 @@ func firstText(event []byte) string {
 	return string(text)
 }
 
-func aioneOpener(tb testing.TB, hc *http.Client, baseURL string) streamOpener {
+func aioneOpener(tb testing.TB, hc *http.Client) streamOpener {
 	c, err := aione.NewClient(aione.WithBaseURL(baseURL), aione.WithAPIKey(apiKey), aione.WithHTTPClient(hc), aione.WithMaxRetries(0))
 	if err != nil {
 		tb.Fatal(err)
@@ -166,7 +146,7 @@ func aioneOpener(tb testing.TB, hc *http.Client, baseURL string) streamOpener {
 	}
 }
 
-func goopenaiOpener(_ testing.TB, hc *http.Client, baseURL string) streamOpener {
+func goopenaiOpener(_ testing.TB, hc *http.Client) streamOpener {
 	cfg := goopenai.DefaultConfig(apiKey)
 	cfg.BaseURL = baseURL
 	cfg.HTTPClient = hc
@@ -190,25 +170,13 @@ func goopenaiOpener(_ testing.TB, hc *http.Client, baseURL string) streamOpener 
 			defer func() { _ = s.Close() }()
 			var text strings.Builder
 			text.WriteString(first.Choices[0].Delta.Content)
-			n := 1
-			for {
-				c, err := s.Recv()
-				if errors.Is(err, io.EOF) {
-					return text.String(), n, nil
-				}
-				if err != nil {
-					return "", n, err
-				}
-				if len(c.Choices) > 0 {
-					text.WriteString(c.Choices[0].Delta.Content)
-				}
-				n++
-			}
+			n, err := goopenaiRecvAll(s, &text)
+			return text.String(), n + 1, err
 		}, nil
 	}
 }
 
-func openaigoOpener(_ testing.TB, hc *http.Client, baseURL string) streamOpener {
+func openaigoOpener(_ testing.TB, hc *http.Client) streamOpener {
 	c := openaigo.NewClient(
 		openaigooption.WithBaseURL(baseURL+"/"),
 		openaigooption.WithAPIKey(apiKey),
@@ -286,10 +254,18 @@ func runOpenStreams(tb testing.TB, sdk openStreamsSDK, n int) openStreamsRound {
 	first = append(first, "\n\n"...)
 	srv := newOpenStreamsServer(first, rest)
 	defer srv.Close()
-	tr := &http.Transport{MaxIdleConnsPerHost: n, DisableCompression: true}
+	addr := srv.Listener.Addr().String()
+	tr := &http.Transport{
+		MaxIdleConnsPerHost: n,
+		DisableCompression:  true,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		},
+	}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
-	open := sdk.newOpener(tb, hc, srv.URL+"/v1")
+	open := sdk.newOpener(tb, hc)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -301,7 +277,7 @@ func runOpenStreams(tb testing.TB, sdk openStreamsSDK, n int) openStreamsRound {
 	opened := make(chan error, n)
 	results := make(chan result, n)
 	start := make(chan struct{})
-	before := liveHeap()
+	before := benchdata.LiveHeap()
 	for range n {
 		go func() {
 			readRest, err := open(ctx)
@@ -322,7 +298,7 @@ func runOpenStreams(tb testing.TB, sdk openStreamsSDK, n int) openStreamsRound {
 		close(srv.release)
 		tb.Fatalf("%s: opening %d streams: %v", sdk.name, n, openErr)
 	}
-	after := liveHeap()
+	after := benchdata.LiveHeap()
 	if path := os.Getenv("OPEN_STREAMS_HEAPPROFILE"); path != "" {
 		writeHeapProfile(tb, strings.ReplaceAll(path, "SDK", sdk.name))
 	}
@@ -351,18 +327,6 @@ func runOpenStreams(tb testing.TB, sdk openStreamsSDK, n int) openStreamsRound {
 		round.cpuPerChunk = float64(cpu1-cpu0) / chunks
 	}
 	return round
-}
-
-// liveHeap returns the bytes of live heap objects, after two collections:
-// the first moves what sync.Pools hold (net/http keeps bufio buffers in
-// them) to their victim caches, the second frees it, so that a previous
-// round's pooled buffers are not counted.
-func liveHeap() int64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
 }
 
 // writeHeapProfile writes the live heap's profile to path. Set
