@@ -11,10 +11,10 @@
 // changes the last event ID costs one string), it never reads ahead of an
 // event that is already complete, and every line and every event's data is
 // bounded in size (see [Scanner.SetMaxEventSize]). Its buffers grow with
-// what arrives and shrink back when it is consumed: the scanner waits for
-// more input holding a read buffer of a few hundred bytes once it has
-// caught up with the reader, so that an idle stream holds little memory,
-// while a reader that keeps it busy gets a read buffer of a few KiB.
+// what arrives (a line longer than the read buffer) and shrink back once it
+// has been consumed: a scanner that has caught up with its reader waits for
+// more input holding a read buffer of a few hundred bytes, so that an idle
+// stream holds little memory.
 //
 // Typical use:
 //
