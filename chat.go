@@ -219,11 +219,27 @@ func (c *Client) prepare(model string, messages []Message, stream bool, opts []O
 	if err != nil {
 		return nil, nil, err
 	}
-	body, err := encodeRequest(req)
+	body, err := cl.use(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("aione: encoding request: %v", err)
+		return nil, nil, err
 	}
 	return cl, body, nil
+}
+
+// use makes req the call's request and encodes it.
+func (c *call) use(req *ChatRequest) ([]byte, error) {
+	c.req, c.model = req, req.Model
+	c.observe(req)
+	return encodeBody(req)
+}
+
+// encodeBody encodes a checked request body.
+func encodeBody(req *ChatRequest) ([]byte, error) {
+	body, err := encodeRequest(req)
+	if err != nil {
+		return nil, fmt.Errorf("aione: encoding request: %v", err)
+	}
+	return body, nil
 }
 
 // request builds and checks the request body.
@@ -397,12 +413,24 @@ func (c *Client) Chat(ctx context.Context, model string, messages []Message, opt
 	if err != nil {
 		return nil, err
 	}
+	return cl.chat(ctx, body)
+}
+
+// chat sends a prepared call's body, falling back to other models as the
+// call allows, and decodes the answer.
+func (cl *call) chat(ctx context.Context, body []byte) (answer *ChatResponse, err error) {
+	ctx = cl.obs.start(ctx)
+	defer func() { cl.obs.end(ctx, answer, err) }()
 	if cl.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cl.timeout)
 		defer cancel()
 	}
-	resp, _, err := cl.send(ctx, body, false, resume{})
+	var resp *http.Response
+	err = cl.withFallbacks(ctx, body, func(body []byte) (err error) {
+		resp, _, err = cl.send(ctx, body, false, resume{})
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +446,11 @@ func (c *Client) Chat(ctx context.Context, model string, messages []Message, opt
 	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("%w: the body is larger than %d bytes", ErrResponseTooLarge, limit)
 	}
-	return cl.decodeAnswer(resp.StatusCode, resp.Header, data)
+	answer, err = cl.decodeAnswer(resp.StatusCode, resp.Header, data)
+	if answer != nil && answer.Model == "" && cl.model != cl.req.Model {
+		answer.Model = cl.model
+	}
+	return answer, err
 }
 
 // readBody reads at most limit bytes of resp's body. Its buffer starts at

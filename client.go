@@ -40,14 +40,17 @@ type Client struct {
 // for every call. With no options it reads the API key from AIONE_API_KEY
 // and the base URL from AIONE_BASE_URL (else [DefaultBaseURL]).
 //
-// It reports invalid options, a missing API key ([ErrMissingAPIKey]) and a
-// base URL that is not http or https as an error; it never panics.
+// It reports invalid options, a base URL that is not http or https, and a
+// missing API key ([ErrMissingAPIKey]) when the base URL is AIone's as an
+// error; it never panics. A client for another base URL, such as a local
+// gateway, may have no key: it then sends no Authorization header.
 func NewClient(opts ...Option) (*Client, error) {
 	s := settings{
-		baseURL:    DefaultBaseURL,
-		maxRetries: DefaultMaxRetries,
-		minBackoff: DefaultMinBackoff,
-		maxBackoff: DefaultMaxBackoff,
+		baseURL:       DefaultBaseURL,
+		maxRetries:    DefaultMaxRetries,
+		minBackoff:    DefaultMinBackoff,
+		maxBackoff:    DefaultMaxBackoff,
+		maxRetryAfter: DefaultMaxRetryAfter,
 	}
 	if k := os.Getenv("AIONE_API_KEY"); k != "" {
 		s.key = newSecret(k)
@@ -59,10 +62,25 @@ func NewClient(opts ...Option) (*Client, error) {
 	if s.httpClient == nil {
 		s.httpClient = defaultHTTPClient
 	}
+	return newClient(s)
+}
+
+// newClient checks s and returns a Client with s as its defaults.
+func newClient(s settings) (*Client, error) {
+	s.baseURL = trimEndpoint(s.baseURL)
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	return &Client{defaults: s, endpoint: endpoint(s.baseURL)}, nil
+	return &Client{defaults: s, endpoint: endpoint(s.baseURL, chatPath)}, nil
+}
+
+// With returns a new Client whose defaults are c's with opts applied on
+// top, as if they had been given to [NewClient] after c's own. The new
+// client shares c's HTTP client, and so its connection pool; c is not
+// changed. Use it for a tenant's header, another key or another base URL
+// without a second pool.
+func (c *Client) With(opts ...Option) (*Client, error) {
+	return newClient(c.defaults.with(opts))
 }
 
 // String describes the client without its credentials.
@@ -80,6 +98,9 @@ func (c *Client) BaseURL() string { return c.defaults.baseURL }
 type call struct {
 	settings
 	endpoint string
+	req      *ChatRequest // the request as first sent
+	model    string       // the model asked: req.Model or a fallback
+	obs      *observer    // nil when the call has no hooks
 }
 
 // newCall merges the client's defaults with a call's options.
@@ -88,18 +109,64 @@ func (c *Client) newCall(opts []Option) (*call, error) {
 		return &call{settings: c.defaults, endpoint: c.endpoint}, nil
 	}
 	s := c.defaults.with(opts)
-	if err := s.check(); err != nil {
-		return nil, err
-	}
 	ep := c.endpoint
 	if s.baseURL != c.defaults.baseURL {
-		ep = endpoint(s.baseURL)
+		s.baseURL = trimEndpoint(s.baseURL)
+		ep = endpoint(s.baseURL, chatPath)
+	}
+	if err := s.check(); err != nil {
+		return nil, err
 	}
 	return &call{settings: s, endpoint: ep}, nil
 }
 
-func endpoint(base string) string {
-	return strings.TrimRight(base, "/") + "/chat/completions"
+// Paths of the API below the base URL.
+const (
+	chatPath   = "/chat/completions"
+	modelsPath = "/models"
+)
+
+// endpoint returns the URL of path below base: path is appended to base's
+// path, and base's query (an Azure-style ?api-version=) is kept.
+func endpoint(base, path string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return strings.TrimRight(base, "/") + path // check reports it
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	if u.RawPath != "" {
+		u.RawPath = strings.TrimRight(u.RawPath, "/") + path
+	}
+	return u.String()
+}
+
+// trimEndpoint removes a "/chat/completions" suffix pasted at the end of a
+// base URL's path, keeping its query: such a URL names the endpoint, and
+// its base is what is left.
+func trimEndpoint(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	p := strings.TrimRight(u.Path, "/")
+	if !strings.HasSuffix(p, chatPath) {
+		return base
+	}
+	u.Path = strings.TrimSuffix(p, chatPath)
+	u.RawPath = ""
+	return u.String()
+}
+
+// needsKey reports whether base is AIone's own API, which answers nothing
+// without a key.
+func needsKey(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil {
+		return true
+	}
+	def, _ := url.Parse(DefaultBaseURL)
+	host := u.Hostname()
+	return host == def.Hostname() || strings.HasSuffix(host, "."+strings.TrimPrefix(def.Hostname(), "api."))
 }
 
 func checkBaseURL(base string) error {
@@ -119,36 +186,63 @@ func checkBaseURL(base string) error {
 	return nil
 }
 
-// send posts body to the chat completions endpoint, retrying as retry.go
-// decides, and returns the first 2xx response and the number of the last
-// attempt. Chat and ChatStream share it; nothing else talks to the network.
-// The caller closes the response body.
+// target is what a call sends: a method, a URL and a body, which every
+// attempt sends again.
+type target struct {
+	method string
+	url    string
+	body   []byte // nil for a GET
+	stream bool   // the answer is an event stream
+}
+
+// send posts body to the chat completions endpoint; see sendTo.
 func (c *call) send(ctx context.Context, body []byte, stream bool, from resume) (*http.Response, int, error) {
+	return c.sendTo(ctx, target{method: http.MethodPost, url: c.endpoint, body: body, stream: stream}, from)
+}
+
+// sendTo sends t through the middleware, retrying as retry.go decides, and
+// returns the first 2xx response and the number of the last attempt. Every
+// call shares it; nothing else talks to the network. The caller closes the
+// response body.
+func (c *call) sendTo(ctx context.Context, t target, from resume) (*http.Response, int, error) {
 	return c.retry(ctx, from, func(attempt int) (*http.Response, error) {
-		req, err := c.newRequest(ctx, body, stream, attempt)
+		actx, done := c.attemptContext(ctx)
+		req, err := c.newRequest(actx, t, attempt)
 		if err != nil {
+			done(nil, err)
 			return nil, backoff.Permanent(err) // no attempt can fix it
 		}
 		start := time.Now()
-		resp, err := c.httpClient.Do(req)
+		resp, err := c.do(req)
+		resp, err = done(resp, err)
 		c.logAttempt(ctx, req, resp, err, attempt, time.Since(start))
 		return resp, err
 	})
 }
 
-func (c *call) newRequest(ctx context.Context, body []byte, stream bool, attempt int) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+func (c *call) newRequest(ctx context.Context, t target, attempt int) (*http.Request, error) {
+	var body io.Reader
+	if t.body != nil {
+		body = bytes.NewReader(t.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, t.method, t.url, body)
 	if err != nil {
 		return nil, fmt.Errorf("aione: %v", err)
 	}
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	if t.body != nil {
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(t.body)), nil }
+	}
 	h := req.Header
 	for k, v := range c.header {
 		h[k] = v
 	}
-	h.Set("Authorization", "Bearer "+c.key.value())
-	h.Set("Content-Type", "application/json")
-	if stream {
+	if c.hasKey() {
+		h.Set("Authorization", "Bearer "+c.key.value())
+	}
+	if t.body != nil {
+		h.Set("Content-Type", "application/json")
+	}
+	if t.stream {
 		h.Set("Accept", "text/event-stream")
 		h.Set("Cache-Control", "no-cache")
 	} else {
@@ -223,4 +317,61 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 		req.Header.Del("Authorization")
 	}
 	return nil
+}
+
+// lateHeadersError is the error of an attempt whose response headers did
+// not come within WithResponseHeaderTimeout. It matches
+// context.DeadlineExceeded and is retried.
+type lateHeadersError struct{ d time.Duration }
+
+// Error returns the error text.
+func (e *lateHeadersError) Error() string {
+	return fmt.Sprintf("aione: no response headers within %v", e.d)
+}
+
+// Unwrap returns context.DeadlineExceeded.
+func (e *lateHeadersError) Unwrap() error { return context.DeadlineExceeded }
+
+// attemptContext returns the context of one attempt and what to call with
+// the attempt's outcome. With WithResponseHeaderTimeout the context ends
+// when the headers are late; the outcome is then that timeout. A response
+// keeps the context alive until its body is closed.
+func (c *call) attemptContext(ctx context.Context) (context.Context, func(*http.Response, error) (*http.Response, error)) {
+	d := c.headerTimeout
+	if d <= 0 {
+		return ctx, func(resp *http.Response, err error) (*http.Response, error) { return resp, err }
+	}
+	actx, cancel := context.WithCancelCause(ctx)
+	late := &lateHeadersError{d: d}
+	t := time.AfterFunc(d, func() { cancel(late) })
+	return actx, func(resp *http.Response, err error) (*http.Response, error) {
+		if !t.Stop() && err == nil && resp != nil && resp.Body != nil {
+			// The headers came as the timer fired: the body's context
+			// is gone, so the attempt is late after all.
+			_ = resp.Body.Close()
+			resp, err = nil, late
+		}
+		if err != nil || resp == nil || resp.Body == nil {
+			if ctx.Err() == nil && context.Cause(actx) == late {
+				err = late
+			}
+			cancel(nil)
+			return resp, err
+		}
+		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		return resp, nil
+	}
+}
+
+// cancelOnClose ends an attempt's context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelCauseFunc
+}
+
+// Close closes the body and ends the context.
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel(nil)
+	return err
 }

@@ -16,8 +16,9 @@ import (
 )
 
 // ErrMissingAPIKey is returned by [NewClient] and by calls when no API key
-// was given by [WithAPIKey] nor by the AIONE_API_KEY environment variable.
-// Nothing is sent without a key.
+// was given by [WithAPIKey] nor by the AIONE_API_KEY environment variable
+// and the base URL is AIone's: nothing is sent to AIone without a key. A
+// client for another base URL (a local gateway) may have no key.
 var ErrMissingAPIKey = errors.New("aione: no API key: pass aione.WithAPIKey(key) or set the AIONE_API_KEY environment variable")
 
 // ErrTruncated is wrapped by the error of a stream that ended before the
@@ -35,6 +36,13 @@ var ErrIdleTimeout = errors.New("aione: stream idle timeout")
 // answer, or the answer a stream merges for [Stream.Response]. Use
 // errors.Is to match it.
 var ErrResponseTooLarge = errors.New("aione: response too large")
+
+// ErrClosed is what [Stream.Err] (and [ToolStream.Err]) reports after the
+// caller's own Close stopped the stream before its end, so that code can
+// tell a stop it asked for from a failure: errors.Is(err, aione.ErrClosed).
+// A stream that had already ended keeps its own error (nil after a clean
+// end).
+var ErrClosed = errors.New("aione: stream closed")
 
 // APIError is an error answered by the server: a non-2xx status, or an
 // error object inside a 200 answer or a stream. Use [errors.As] with a
@@ -115,6 +123,12 @@ func (e *APIError) Error() string {
 	}
 	return b.String()
 }
+
+// Retryable reports whether the client retries a failure like this one:
+// 408, 409, a 429 that is not a spent quota, and 5xx but 501, unless the
+// server's x-should-retry header says otherwise. An error reported inside a
+// 200 answer or a stream is not retryable.
+func (e *APIError) Retryable() bool { return retryableStatus(e) }
 
 const (
 	// maxErrorBody bounds how much of an error response is read.

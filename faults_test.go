@@ -266,13 +266,13 @@ func TestFaultsChat(t *testing.T) {
 		},
 		{
 			name:   "429 with Retry-After beyond the cap",
-			faults: []localserver.Fault{faultRateLimited("60", "")},
+			faults: []localserver.Fault{faultRateLimited("61", "")},
 			want:   1,
 			check: func(t *testing.T, env *faultEnv, text string, err error) {
 				wantAPIError(429, 1)(t, env, text, err)
 				var apiErr *APIError
-				if errors.As(err, &apiErr) && apiErr.RetryAfter != time.Minute {
-					t.Errorf("RetryAfter = %v, want 1m", apiErr.RetryAfter)
+				if errors.As(err, &apiErr) && apiErr.RetryAfter != 61*time.Second {
+					t.Errorf("RetryAfter = %v, want 61s", apiErr.RetryAfter)
 				}
 			},
 		},
@@ -739,7 +739,8 @@ func TestFaultRedaction(t *testing.T) {
 		t.Errorf("X-Echo header %q, want it redacted", apiErr.Header.Get("X-Echo"))
 	}
 
-	// The log holds every attempt and every retry, at debug level.
+	// The log holds every attempt at debug level and every retry at info
+	// level.
 	var retries, attempts []int
 	for line := range strings.Lines(logs.String()) {
 		var rec struct {
@@ -748,7 +749,7 @@ func TestFaultRedaction(t *testing.T) {
 			Attempt int    `json:"attempt"`
 		}
 		require.NoError(t, json.Unmarshal([]byte(line), &rec))
-		if rec.Level != "DEBUG" {
+		if want := map[string]string{"aione: retrying": "INFO"}[rec.Msg]; want != "" && rec.Level != want || want == "" && rec.Level != "DEBUG" {
 			t.Errorf("log line at level %s: %s", rec.Level, line)
 		}
 		switch rec.Msg {

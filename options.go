@@ -2,7 +2,6 @@ package aione
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -93,6 +92,12 @@ type settings struct {
 	maxResponse  int64 // 0 means DefaultMaxResponseSize
 	noMerge      bool  // WithoutAccumulation
 
+	maxRetryAfter time.Duration // longest Retry-After waited for
+	headerTimeout time.Duration // per attempt, until the headers arrive
+	middleware    []Middleware  // the client's first, outermost first
+	hooks         []*Hooks      // nil when nothing observes the calls
+	fallbacks     []string      // models tried in turn when one is unavailable
+
 	params ChatRequest // request parameters; Model and Messages unused
 	extra  map[string]extraField
 
@@ -108,14 +113,18 @@ const (
 	DefaultMaxRetries = 2
 	// DefaultMinBackoff is the first wait between attempts, before jitter.
 	DefaultMinBackoff = 500 * time.Millisecond
-	// DefaultMaxBackoff caps the wait between attempts. A server that asks
-	// for a longer wait (Retry-After) is not retried automatically.
+	// DefaultMaxBackoff caps the computed wait between attempts. A wait
+	// the server asks for with Retry-After is capped separately, by
+	// [DefaultMaxRetryAfter].
 	DefaultMaxBackoff = 8 * time.Second
 	// DefaultMaxEventSize bounds one line and one event of a stream: 16 MiB.
 	DefaultMaxEventSize = 16 << 20
 	// DefaultMaxResponseSize bounds an answer: 256 MiB, far above any real
 	// answer, streamed images included. See [WithMaxResponseSize].
 	DefaultMaxResponseSize = 256 << 20
+	// DefaultMaxRetryAfter is the longest wait a server may ask for with
+	// Retry-After that the client still waits for before retrying.
+	DefaultMaxRetryAfter = 60 * time.Second
 )
 
 func (s *settings) invalid(format string, args ...any) {
@@ -131,9 +140,11 @@ func WithAPIKey(key string) Option {
 }
 
 // WithBaseURL sets the API base URL, such as "https://api.nexara.net/v1";
-// "/chat/completions" is appended to it. The default is the AIONE_BASE_URL
-// environment variable, else [DefaultBaseURL]. It must be an http or https
-// URL.
+// "/chat/completions" (or "/models") is appended to its path, and its query,
+// such as "?api-version=2024-10-21", is kept. A base URL pasted with the
+// "/chat/completions" suffix is taken without it. The default is the
+// AIONE_BASE_URL environment variable, else [DefaultBaseURL]. It must be an
+// http or https URL.
 func WithBaseURL(url string) Option {
 	return optionFunc(func(s *settings) { s.baseURL = url })
 }
@@ -300,11 +311,47 @@ func (s *settings) mergeLimit() int64 {
 	return s.responseLimit()
 }
 
-// WithLogger logs each HTTP attempt at debug level (method, path, status,
-// attempt, latency, request ID) and each retry. Credentials are never
-// logged. By default nothing is logged.
+// WithLogger sets where the client logs. Each HTTP attempt (method, path,
+// status, attempt, latency, request ID) is logged at debug level; each
+// retry, and each failure not retried because of the wait it asks for, at
+// info level (attempt, wait, request ID, error); each move to a fallback
+// model at warn level. Credentials are never logged. By default nothing is
+// logged.
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(s *settings) { s.logger = l })
+}
+
+// WithMaxRetryAfter sets the longest wait a server may ask for, with
+// Retry-After or retry-after-ms, that the client waits for before the next
+// attempt. A longer wait fails the call at once with the server's error,
+// whose RetryAfter says how long it asked for; so does a wait that would
+// outlast the context's deadline, and a context that ends during the wait
+// ends the call at once. Zero allows no longer wait than the maximum
+// backoff (see [WithBackoff]). The default is [DefaultMaxRetryAfter].
+func WithMaxRetryAfter(d time.Duration) Option {
+	return optionFunc(func(s *settings) {
+		if d < 0 {
+			s.invalid("WithMaxRetryAfter: negative duration %v", d)
+			return
+		}
+		s.maxRetryAfter = d
+	})
+}
+
+// WithResponseHeaderTimeout bounds how long each attempt waits for the
+// response headers after sending the request, whatever HTTPDoer sends it.
+// An attempt that times out is retried like a dropped connection. It does
+// not bound reading the body. Zero, the default, sets no bound beyond the
+// HTTP client's own (the default client's is 10 minutes, since a
+// non-streaming answer's headers come only once it is generated).
+func WithResponseHeaderTimeout(d time.Duration) Option {
+	return optionFunc(func(s *settings) {
+		if d < 0 {
+			s.invalid("WithResponseHeaderTimeout: negative duration %v", d)
+			return
+		}
+		s.headerTimeout = d
+	})
 }
 
 // WithTemperature sets the sampling temperature, from 0 to 2. Zero is sent
@@ -490,14 +537,21 @@ func (s settings) with(opts []Option) settings {
 	return s
 }
 
-// check reports the first problem with the settings, before anything is
-// sent.
+// check reports the problems with the settings, before anything is sent.
+// A missing API key is one only for AIone's own API: a local gateway
+// (Ollama, vLLM, LiteLLM) may need none.
 func (s *settings) check() error {
 	if len(s.errs) > 0 {
-		return errors.Join(s.errs...)
+		return joinErrors("", s.errs...)
 	}
-	if s.key.value() == "" {
+	if err := checkBaseURL(s.baseURL); err != nil {
+		return err
+	}
+	if !s.hasKey() && needsKey(s.baseURL) {
 		return ErrMissingAPIKey
 	}
-	return checkBaseURL(s.baseURL)
+	return nil
 }
+
+// hasKey reports whether an API key is set.
+func (s *settings) hasKey() bool { return s.key.value() != "" }

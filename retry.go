@@ -10,7 +10,7 @@ package aione
 //     keep-alive connection the server closed, timeouts waiting for
 //     headers.
 //
-// Not retried: every other status, a 429 whose code says the quota or the
+// Not retried: every other status, a host name that does not exist, a 429 whose code says the quota or the
 // balance is spent, a done context, a bad certificate, a request the
 // transport refuses to send, a redirect loop. A server's x-should-retry
 // header (true or false) overrides the status rules.
@@ -18,10 +18,11 @@ package aione
 // Waits grow exponentially from the minimum backoff, doubling, with ±50%
 // jitter, the interval capped at the maximum backoff; a fresh
 // backoff.ExponentialBackOff per call. Retry-After (seconds or HTTP date) and
-// retry-after-ms replace the computed wait. A wait longer than the maximum
-// backoff, or longer than the context has left, is not slept through: the
-// call fails at once with the last error, whose RetryAfter tells the caller
-// what the server asked for.
+// retry-after-ms replace the computed wait. A wait longer than
+// WithMaxRetryAfter allows (60 s by default), or longer than the context has
+// left, is not slept through: the call fails at once with the last error,
+// whose RetryAfter tells the caller what the server asked for. A context
+// that ends during a wait ends the call at once.
 
 import (
 	"context"
@@ -32,7 +33,9 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -157,21 +160,20 @@ func (c *call) retry(ctx context.Context, from resume, attempt func(n int) (*htt
 		computed := b.NextBackOff()
 		if wait <= 0 {
 			wait = computed
-		} else if wait > c.maxBackoff {
-			c.logGiveUp(ctx, n, wait, err, "the server asked for a wait longer than the maximum backoff")
+		} else if wait > max(c.maxRetryAfter, c.maxBackoff) {
+			c.logRetry(ctx, "aione: not retrying: the server asks for a longer wait than WithMaxRetryAfter allows", n, wait, err)
 			return nil, attempts, err
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= wait {
-			c.logGiveUp(ctx, n, wait, err, "the wait would outlast the context's deadline")
+			c.logRetry(ctx, "aione: not retrying: the wait would outlast the context's deadline", n, wait, err)
 			return nil, attempts, err
 		}
+		info := RetryInfo{Attempt: n, Wait: wait, Err: err}
 		if c.onRetry != nil {
-			c.onRetry(RetryInfo{Attempt: n, Wait: wait, Err: err})
+			c.onRetry(info)
 		}
-		if c.logger != nil {
-			c.logger.LogAttrs(ctx, slog.LevelDebug, "aione: retrying",
-				slog.Int("attempt", n), slog.Duration("wait", wait), slog.String("error", err.Error()))
-		}
+		c.obs.retry(ctx, info)
+		c.logRetry(ctx, "aione: retrying", n, wait, err)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -182,21 +184,26 @@ func (c *call) retry(ctx context.Context, from resume, attempt func(n int) (*htt
 	}
 }
 
-// logGiveUp logs, at debug level, a retryable failure that is not retried
-// because of how long the wait would be.
-func (c *call) logGiveUp(ctx context.Context, n int, wait time.Duration, err error, reason string) {
-	if c.logger == nil {
+// logRetry logs, at info level, a retry about to happen or a retryable
+// failure not retried because of the wait it asks for: the attempt, the
+// wait, the request ID and the error.
+func (c *call) logRetry(ctx context.Context, msg string, n int, wait time.Duration, err error) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "aione: not retrying",
-		slog.Int("attempt", n), slog.Duration("wait", wait), slog.String("reason", reason),
-		slog.String("error", err.Error()))
+	attrs := []slog.Attr{slog.Int("attempt", n), slog.Duration("wait", wait)}
+	if apiErr, ok := err.(*APIError); ok {
+		attrs = append(attrs, slog.Int("status", apiErr.StatusCode), slog.String("request_id", apiErr.RequestID))
+	}
+	attrs = append(attrs, slog.String("error", err.Error()))
+	c.logger.LogAttrs(ctx, slog.LevelInfo, msg, attrs...)
 }
 
 // ctxError joins the context's error with the last attempt's error, so the
-// caller sees both why the call stopped and what had gone wrong before. The
-// context's cause comes first; when it is a custom cause, the plain context
-// error is kept too, so errors.Is(err, context.Canceled) still holds.
+// caller sees both why the call stopped and what had gone wrong before, in
+// one line. The context's cause comes first; when it is a custom cause, the
+// plain context error is kept too, so errors.Is(err, context.Canceled)
+// still holds; errors.As still finds the last *APIError.
 func (c *call) ctxError(ctx context.Context, last error) error {
 	cerr := ctx.Err()
 	cause := context.Cause(ctx)
@@ -204,11 +211,59 @@ func (c *call) ctxError(ctx context.Context, last error) error {
 	case cause == nil && cerr == nil:
 		return last
 	case cause == nil:
-		return errors.Join(cerr, last)
+		return joinErrors("last error", cerr, last)
 	case errors.Is(cause, context.Canceled), errors.Is(cause, context.DeadlineExceeded):
-		return errors.Join(cause, last)
+		return joinErrors("last error", cause, last)
 	}
-	return errors.Join(cerr, cause, last)
+	return joinErrors("last error", cerr, cause, last)
+}
+
+// joinedError is several errors in one line of text; errors.Is and
+// errors.As see each of them.
+type joinedError struct {
+	msg  string
+	errs []error
+}
+
+// Error returns the one-line text.
+func (e *joinedError) Error() string { return e.msg }
+
+// Unwrap returns the joined errors.
+func (e *joinedError) Unwrap() []error { return e.errs }
+
+// joinErrors joins the non-nil errs in one line with a single "aione: "
+// prefix: "aione: a: b (last: c)" when last names the final error, else
+// "aione: a; b; c". It returns nil when every error is nil, and a single
+// error as it is.
+func joinErrors(last string, errs ...error) error {
+	errs = slices.DeleteFunc(slices.Clone(errs), func(e error) bool { return e == nil })
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	text := func(e error) string {
+		return strings.TrimPrefix(strings.ReplaceAll(e.Error(), "\n", "; "), "aione: ")
+	}
+	var b strings.Builder
+	b.WriteString("aione: ")
+	lead, tail := errs, []error(nil)
+	sep := "; "
+	if last != "" {
+		lead, tail = errs[:len(errs)-1], errs[len(errs)-1:]
+		sep = ": "
+	}
+	for i, e := range lead {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(text(e))
+	}
+	for _, e := range tail {
+		b.WriteString(" (" + last + ": " + text(e) + ")")
+	}
+	return &joinedError{msg: b.String(), errs: errs}
 }
 
 // redactErr removes the API key from a transport error's text while keeping
@@ -335,8 +390,12 @@ func retryableTransport(err error) bool {
 		recordHdr   tls.RecordHeaderError
 		alert       tls.AlertError
 	)
+	var dns *net.DNSError
 	switch {
 	case errors.Is(err, context.Canceled):
+		return false
+	case errors.As(err, &dns) && dns.IsNotFound:
+		// No such host: a mistyped base URL does not heal by waiting.
 		return false
 	case errors.As(err, &unknownAuth), errors.As(err, &certInvalid), errors.As(err, &hostname),
 		errors.As(err, &roots), errors.As(err, &verify), errors.As(err, &recordHdr), errors.As(err, &alert):

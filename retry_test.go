@@ -515,7 +515,8 @@ func TestBackoffSchedule(t *testing.T) {
 }
 
 // TestRetryGivesUpAtOnce checks the waits that are not slept through: longer
-// than the maximum backoff, or than the context has left, or no retries.
+// than WithMaxRetryAfter allows, or than the context has left, or no
+// retries.
 func TestRetryGivesUpAtOnce(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -525,9 +526,10 @@ func TestRetryGivesUpAtOnce(t *testing.T) {
 		timeout        time.Duration
 		wantRetryAfter time.Duration
 	}{
-		{"Retry-After beyond the cap", faultRateLimited("30", ""), nil, 0, 30 * time.Second},
-		{"retry-after-ms beyond the cap", faultRateLimited("", "9000"), nil, 0, 9 * time.Second},
-		{"Retry-After beyond WithBackoff", faultRateLimited("2", ""), []Option{WithBackoff(100*time.Millisecond, time.Second)}, 0, 2 * time.Second},
+		{"Retry-After beyond the cap", faultRateLimited("61", ""), nil, 0, 61 * time.Second},
+		{"retry-after-ms beyond the cap", faultRateLimited("", "60001"), nil, 0, 60001 * time.Millisecond},
+		{"Retry-After beyond WithMaxRetryAfter", faultRateLimited("2", ""), []Option{WithBackoff(100*time.Millisecond, time.Second), WithMaxRetryAfter(1500 * time.Millisecond)}, 0, 2 * time.Second},
+		{"Retry-After beyond WithBackoff and no Retry-After allowed", faultRateLimited("2", ""), []Option{WithBackoff(100*time.Millisecond, time.Second), WithMaxRetryAfter(0)}, 0, 2 * time.Second},
 		{"huge Retry-After", faultRateLimited("99999999999999", ""), nil, 0, math.MaxInt64},
 		{"Retry-After beyond the deadline", faultUnavailable("2"), nil, time.Second, 2 * time.Second},
 		{"computed wait beyond the deadline", faultUnavailable(""), []Option{WithBackoff(2*time.Second, 2*time.Second)}, 500 * time.Millisecond, 0},

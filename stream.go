@@ -58,6 +58,8 @@ type Stream struct {
 	mu     sync.Mutex  // guards conn and closed, which Close uses too
 	conn   *streamConn // the body being read, nil once released
 	closed bool        // released or closed: a new body is closed at once
+	busy   bool        // with hooks: a Next is running
+	ended  bool        // with hooks: the End hook was called
 }
 
 // streamConn is the body of one HTTP response of a stream and what watches
@@ -80,13 +82,9 @@ func (c *streamConn) close() {
 	}
 }
 
-var (
-	// errClosed is the error of a Next that Close stopped.
-	errClosed = errors.New("aione: stream closed")
-	// errDropped is the cause given to the context of a Stream that was
-	// garbage collected before it was closed.
-	errDropped = errors.New("aione: stream dropped without Close")
-)
+// errDropped is the cause given to the context of a Stream that was
+// garbage collected before it was closed.
+var errDropped = errors.New("aione: stream dropped without Close")
 
 // ChatStream sends messages to model and returns the answer as a stream of
 // chunks. Errors before the stream starts (an HTTP error status, retries
@@ -105,13 +103,26 @@ func (c *Client) ChatStream(ctx context.Context, model string, messages []Messag
 	if err != nil {
 		return nil, err
 	}
+	return cl.stream(ctx, body)
+}
+
+// stream opens a prepared call's stream, falling back to other models as
+// the call allows.
+func (cl *call) stream(ctx context.Context, body []byte) (*Stream, error) {
+	ctx = cl.obs.start(ctx)
 	sctx, cancel := context.WithCancelCause(ctx)
 	s := &Stream{call: cl, reqBody: body, ctx: sctx, cancel: cancel, scanner: sse.NewScanner(nil)}
 	s.scanner.SetMaxEventSize(cl.maxEventSize)
 	s.scanner.SetWaitFunc(s.dec.idle)
-	resp, err := s.open(resume{})
+	var resp *http.Response
+	err := cl.withFallbacks(sctx, body, func(body []byte) (err error) {
+		s.reqBody = body
+		resp, err = s.open(resume{})
+		return err
+	})
 	if err != nil {
 		cancel(err)
+		cl.obs.end(ctx, nil, err)
 		return nil, err
 	}
 	s.install(resp)
@@ -237,6 +248,35 @@ func (c *call) notEventStream(status int, h http.Header, body []byte) error {
 // Every event carrying chat data is a chunk, even one with no choices (a
 // chunk holding only usage, say): check the length of Choices.
 func (s *Stream) Next() bool {
+	if s.call.obs != nil {
+		return s.observedNext()
+	}
+	return s.next()
+}
+
+// observedNext is Next for a call with hooks: it reports each chunk, and
+// the end of the stream once.
+func (s *Stream) observedNext() bool {
+	s.mu.Lock()
+	s.busy = true
+	s.mu.Unlock()
+	ok := s.next()
+	if ok {
+		s.call.obs.chunk(s.ctx, &s.cur)
+	}
+	s.mu.Lock()
+	s.busy = false
+	end := s.done && !s.ended
+	s.ended = s.ended || end
+	s.mu.Unlock()
+	if end {
+		s.call.obs.end(s.ctx, s.Response(), s.err)
+	}
+	return ok
+}
+
+// next is Next without hooks.
+func (s *Stream) next() bool {
 	if s.done {
 		return false
 	}
@@ -335,7 +375,7 @@ func (s *Stream) ctxError() error {
 	cause := context.Cause(s.ctx)
 	var te *openTimeoutError
 	switch {
-	case cause == errClosed, cause == ErrIdleTimeout, cause == errDropped, errors.As(cause, &te):
+	case cause == ErrClosed, cause == ErrIdleTimeout, cause == errDropped, errors.As(cause, &te):
 		return cause
 	case errors.Is(cause, s.ctx.Err()):
 		return fmt.Errorf("aione: stream interrupted: %w", cause)
@@ -442,7 +482,8 @@ func (s *Stream) Current() ChatChunk { return s.cur }
 // or has not ended. A stream cut short wraps [ErrTruncated] (and so
 // io.ErrUnexpectedEOF); an error sent by the server is an [*APIError]; a
 // stream stopped by its context wraps the context's error, and one stopped
-// by [WithIdleTimeout] is [ErrIdleTimeout]. It never returns io.EOF.
+// by [WithIdleTimeout] is [ErrIdleTimeout]; one stopped by the caller's own
+// [Stream.Close] before its end is [ErrClosed]. It never returns io.EOF.
 func (s *Stream) Err() error { return s.err }
 
 // Close stops the stream and releases its connection. It is idempotent,
@@ -450,14 +491,21 @@ func (s *Stream) Err() error { return s.err }
 // (that Next then returns false), and it keeps the error [Stream.Err]
 // reports. It always returns nil.
 func (s *Stream) Close() error {
-	s.cancel(errClosed)
+	s.cancel(ErrClosed)
 	s.mu.Lock()
 	s.closed = true
 	c := s.conn
 	s.conn = nil
+	// With hooks, a stream closed between calls to Next ends here; one
+	// closed while Next runs ends when that Next returns.
+	end := s.call.obs != nil && !s.busy && !s.ended
+	s.ended = s.ended || end
 	s.mu.Unlock()
 	if c != nil {
 		c.close()
+	}
+	if end {
+		s.call.obs.end(s.ctx, s.Response(), ErrClosed)
 	}
 	return nil
 }
@@ -500,10 +548,19 @@ func (s *Stream) Header() http.Header { return s.header }
 // [Client.Chat] returns: each choice's text, refusal and reasoning text,
 // its tool calls assembled from their fragments, finish reasons and usage.
 // After a clean end it equals what Chat returns for the same answer, but
-// for Raw, which is nil. Each call returns a new value.
+// for Raw, which is nil. Its Model is the server's name for the model, or
+// the fallback model that served (see [WithFallbackModels]) when the chunks
+// name none.
+// Each call returns a new value.
 // It is nil when [WithoutAccumulation] turned merging off. Merging is
 // bounded by [WithMaxResponseSize].
-func (s *Stream) Response() *ChatResponse { return s.acc.response() }
+func (s *Stream) Response() *ChatResponse {
+	r := s.acc.response()
+	if r != nil && r.Model == "" && s.call.model != s.call.req.Model {
+		r.Model = s.call.model
+	}
+	return r
+}
 
 // truncatedError is the error of a stream that ended before it was
 // complete. It matches [ErrTruncated] and io.ErrUnexpectedEOF.

@@ -738,7 +738,7 @@ func TestStreamAll(t *testing.T) {
 			break
 		}
 		require.False(t, s.Next())
-		require.ErrorIs(t, s.Err(), errClosed)
+		require.ErrorIs(t, s.Err(), ErrClosed)
 	})
 }
 
@@ -1012,9 +1012,9 @@ func TestStreamClose(t *testing.T) {
 		case <-time.After(2 * time.Second):
 			t.Fatal("Close did not stop a waiting Next")
 		}
-		require.ErrorIs(t, s.Err(), errClosed)
+		require.ErrorIs(t, s.Err(), ErrClosed)
 		require.NoError(t, s.Close())
-		require.ErrorIs(t, s.Err(), errClosed)
+		require.ErrorIs(t, s.Err(), ErrClosed)
 	})
 	t.Run("before Next", func(t *testing.T) {
 		t.Parallel()
@@ -1024,7 +1024,7 @@ func TestStreamClose(t *testing.T) {
 		require.NoError(t, s.Close())
 		require.NoError(t, s.Err())
 		require.False(t, s.Next())
-		require.ErrorIs(t, s.Err(), errClosed)
+		require.ErrorIs(t, s.Err(), ErrClosed)
 	})
 	t.Run("after the end keeps Err", func(t *testing.T) {
 		t.Parallel()

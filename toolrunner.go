@@ -183,6 +183,7 @@ type toolLoop struct {
 	names []string
 	max   int
 	conc  int
+	hooks []*Hooks // the ToolStart and ToolEnd hooks among them
 }
 
 func (r *ToolRunner) newLoop(messages []Message) (*toolLoop, error) {
@@ -220,6 +221,9 @@ func (r *ToolRunner) newLoop(messages []Message) (*toolLoop, error) {
 	}
 	// Each turn's whole answer is needed, whatever WithoutAccumulation said.
 	lp.opts = append(slices.Clone(r.Options), withAccumulation)
+	if cl, err := r.Client.newCall(lp.opts); err == nil {
+		lp.hooks = cl.hooks // a bad option is reported by the first turn
+	}
 	if len(defs) > 0 {
 		lp.opts = append(lp.opts, WithTools(defs...))
 	}
@@ -292,7 +296,9 @@ func (lp *toolLoop) runTools(ctx context.Context, calls []ToolCall) []toolResult
 			if err := ctx.Err(); err != nil {
 				results[i] = toolResult{err: fmt.Errorf("aione: tool %q not run: %w", c.Function.Name, err)}
 			} else {
-				results[i] = lp.call(ctx, c)
+				tctx := startTool(ctx, lp.hooks, c)
+				results[i] = lp.call(tctx, c)
+				defer func() { endTool(tctx, lp.hooks, lp.event(calls, i, results[i])) }()
 			}
 			results[i].id = c.ID
 			results[i].text = resultText(results[i])
@@ -301,10 +307,15 @@ func (lp *toolLoop) runTools(ctx context.Context, calls []ToolCall) []toolResult
 	for range calls {
 		i := <-finished
 		res := results[i]
-		lp.emit(ToolEvent{Step: lp.run.Steps, Call: calls[i], Index: i, Result: res.text, Err: res.err, Duration: res.dur})
+		lp.emit(lp.event(calls, i, res))
 	}
 	wg.Wait()
 	return results
+}
+
+// event is the ToolEvent of the i-th call's result.
+func (lp *toolLoop) event(calls []ToolCall, i int, res toolResult) ToolEvent {
+	return ToolEvent{Step: lp.run.Steps, Call: calls[i], Index: i, Result: res.text, Err: res.err, Duration: res.dur}
 }
 
 // call runs one tool call, turning a panic into an error.
@@ -358,7 +369,7 @@ func resultText(r toolResult) string {
 type ToolStream struct {
 	lp     *toolLoop
 	ctx    context.Context
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc
 	stream *Stream
 	cur    ChatChunk
 	err    error
@@ -375,10 +386,10 @@ func (r *ToolRunner) RunStream(ctx context.Context, messages []Message) (*ToolSt
 	if err != nil {
 		return nil, err
 	}
-	sctx, cancel := context.WithCancel(ctx)
+	sctx, cancel := context.WithCancelCause(ctx)
 	st, err := r.Client.ChatStream(sctx, r.Model, lp.run.Messages, lp.opts...)
 	if err != nil {
-		cancel()
+		cancel(nil)
 		return nil, err
 	}
 	return &ToolStream{lp: lp, ctx: sctx, cancel: cancel, stream: st}, nil
@@ -418,7 +429,7 @@ func (s *ToolStream) finish(err error) {
 	s.err = err
 	s.cur = ChatChunk{}
 	_ = s.stream.Close()
-	s.cancel()
+	s.cancel(context.Canceled)
 }
 
 // Current returns the chunk read by the last call to Next. As with
@@ -448,7 +459,7 @@ func (s *ToolStream) Run() *ToolRun { return s.lp.run }
 // see their context cancelled, and a Next that follows returns false. It is
 // idempotent and keeps the error Err reports once the run is over.
 func (s *ToolStream) Close() error {
-	s.cancel()
+	s.cancel(ErrClosed)
 	return nil
 }
 
