@@ -1,6 +1,7 @@
 package aione
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -135,4 +136,24 @@ func BenchmarkChat(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkStreamInMemoryHooked is BenchmarkStreamInMemory with a Chunk
+// and an End hook that do nothing: the cost of observing a stream.
+func BenchmarkStreamInMemoryHooked(b *testing.B) {
+	body, text := benchdata.StreamBody(benchdata.StreamChunks)
+	c := newBenchClient(b, "http://aione.invalid/v1", &benchdata.Transport{ContentType: "text/event-stream", Body: body})
+	c, err := c.With(WithHooks(Hooks{
+		Chunk: func(context.Context, *CallInfo, *ChatChunk) {},
+		End:   func(context.Context, *CallInfo, *ChatResponse, error) {},
+	}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(body)))
+	perChunk(b, benchdata.StreamChunks, func() {
+		for b.Loop() {
+			readBenchStream(b, c, benchdata.StreamChunks, text, false)
+		}
+	})
 }
