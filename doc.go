@@ -66,9 +66,21 @@
 //
 // Every call is retried with exponential backoff and jitter on 408, 409,
 // 429 and 5xx answers (but 501) and on dropped connections, honouring
-// Retry-After; see [WithMaxRetries], [WithBackoff] and [WithRetryHook]. A
-// stream is retried only until its first chunk, so no text is ever
-// duplicated.
+// Retry-After up to [WithMaxRetryAfter]; see [WithMaxRetries],
+// [WithBackoff] and [WithRetryHook]. A stream is retried only until its
+// first chunk, so no text is ever duplicated. [WithFallbackModels] moves a
+// call to another model when its model is unavailable.
+//
+// # Extension points
+//
+// [Middleware] wraps every HTTP attempt (auth refresh, tenant headers,
+// metrics); [Hooks] observe every call as typed values (request, retries,
+// fallbacks, chunks, answer, tool runs), which the aioneotel module turns
+// into OpenTelemetry spans and metrics. [Client.With] derives a client
+// sharing the connection pool; [Client.Models] lists the models;
+// [Client.Send] and [Client.SendStream] send a [ChatRequest] built or
+// stored by the caller. A client for a base URL that is not AIone's, such
+// as a local gateway, needs no API key.
 //
 // # Tools and structured output
 //
