@@ -434,23 +434,33 @@ func (cl *call) chat(ctx context.Context, body []byte) (answer *ChatResponse, er
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = resp.Body.Close() }()
-	limit := cl.responseLimit()
-	data, err := readBody(ctx, resp, limit+1)
+	data, err := cl.readAnswer(ctx, resp, cl.responseLimit(), "response")
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, cl.ctxError(ctx, fmt.Errorf("aione: reading response: %v", err))
-		}
-		return nil, fmt.Errorf("aione: reading response: %w", err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: the body is larger than %d bytes", ErrResponseTooLarge, limit)
+		return nil, err
 	}
 	answer, err = cl.decodeAnswer(resp.StatusCode, resp.Header, data)
 	if answer != nil && answer.Model == "" && cl.model != cl.req.Model {
 		answer.Model = cl.model
 	}
 	return answer, err
+}
+
+// readAnswer reads a 2xx answer's body, what it is for the errors, up to
+// limit bytes, and closes it. A longer body is an error wrapping
+// [ErrResponseTooLarge].
+func (cl *call) readAnswer(ctx context.Context, resp *http.Response, limit int64, what string) ([]byte, error) {
+	defer func() { _ = resp.Body.Close() }()
+	data, err := readBody(ctx, resp, limit+1)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, cl.ctxError(ctx, fmt.Errorf("aione: reading %s: %v", what, err))
+		}
+		return nil, fmt.Errorf("aione: reading %s: %w", what, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: the body is larger than %d bytes", ErrResponseTooLarge, limit)
+	}
+	return data, nil
 }
 
 // readBody reads at most limit bytes of resp's body. Its buffer starts at

@@ -44,16 +44,9 @@ func (c *Client) Models(ctx context.Context, opts ...Option) ([]Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := readBody(ctx, resp, maxModelsBody+1)
+	data, err := cl.readAnswer(ctx, resp, maxModelsBody, "models list")
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, cl.ctxError(ctx, fmt.Errorf("aione: reading models: %v", err))
-		}
-		return nil, fmt.Errorf("aione: reading models: %w", err)
-	}
-	if len(data) > maxModelsBody {
-		return nil, fmt.Errorf("aione: models list larger than %d bytes", maxModelsBody)
+		return nil, err
 	}
 	models, err := decodeModels(data)
 	if err != nil {

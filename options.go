@@ -225,26 +225,14 @@ func WithRetryHook(f func(RetryInfo)) Option {
 // [WithIdleTimeout] bound that. Zero, the default, means no timeout beyond
 // the context's.
 func WithTimeout(d time.Duration) Option {
-	return optionFunc(func(s *settings) {
-		if d < 0 {
-			s.invalid("WithTimeout: negative duration %v", d)
-			return
-		}
-		s.timeout = d
-	})
+	return durationOption("WithTimeout", d, func(s *settings) { s.timeout = d })
 }
 
 // WithIdleTimeout ends a stream with [ErrIdleTimeout] when the server sends
 // nothing at all, not even a keep-alive comment, for longer than d. Zero, the
 // default, means no idle timeout.
 func WithIdleTimeout(d time.Duration) Option {
-	return optionFunc(func(s *settings) {
-		if d < 0 {
-			s.invalid("WithIdleTimeout: negative duration %v", d)
-			return
-		}
-		s.idleTimeout = d
-	})
+	return durationOption("WithIdleTimeout", d, func(s *settings) { s.idleTimeout = d })
 }
 
 // WithMaxEventSize bounds one line and one event of a stream in bytes; a
@@ -311,6 +299,18 @@ func (s *settings) mergeLimit() int64 {
 	return s.responseLimit()
 }
 
+// durationOption is an option setting a duration that must not be
+// negative.
+func durationOption(name string, d time.Duration, set func(*settings)) Option {
+	return optionFunc(func(s *settings) {
+		if d < 0 {
+			s.invalid("%s: negative duration %v", name, d)
+			return
+		}
+		set(s)
+	})
+}
+
 // WithLogger sets where the client logs. Each HTTP attempt (method, path,
 // status, attempt, latency, request ID) is logged at debug level; each
 // retry, and each failure not retried because of the wait it asks for, at
@@ -329,13 +329,7 @@ func WithLogger(l *slog.Logger) Option {
 // ends the call at once. Zero allows no longer wait than the maximum
 // backoff (see [WithBackoff]). The default is [DefaultMaxRetryAfter].
 func WithMaxRetryAfter(d time.Duration) Option {
-	return optionFunc(func(s *settings) {
-		if d < 0 {
-			s.invalid("WithMaxRetryAfter: negative duration %v", d)
-			return
-		}
-		s.maxRetryAfter = d
-	})
+	return durationOption("WithMaxRetryAfter", d, func(s *settings) { s.maxRetryAfter = d })
 }
 
 // WithResponseHeaderTimeout bounds how long each attempt waits for the
@@ -345,13 +339,7 @@ func WithMaxRetryAfter(d time.Duration) Option {
 // HTTP client's own (the default client's is 10 minutes, since a
 // non-streaming answer's headers come only once it is generated).
 func WithResponseHeaderTimeout(d time.Duration) Option {
-	return optionFunc(func(s *settings) {
-		if d < 0 {
-			s.invalid("WithResponseHeaderTimeout: negative duration %v", d)
-			return
-		}
-		s.headerTimeout = d
-	})
+	return durationOption("WithResponseHeaderTimeout", d, func(s *settings) { s.headerTimeout = d })
 }
 
 // WithTemperature sets the sampling temperature, from 0 to 2. Zero is sent

@@ -95,19 +95,17 @@ func NewHooks(opts ...Option) (aione.Hooks, error) {
 	}
 	r := &recorder{cfg: cfg, tracer: cfg.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(aione.Version))}
 	meter := cfg.mp.Meter(ScopeName, metric.WithInstrumentationVersion(aione.Version))
+	seconds := func(name, desc string) (metric.Float64Histogram, error) {
+		return meter.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc),
+			metric.WithExplicitBucketBoundaries(secondsBuckets...))
+	}
 	var errs [4]error
-	r.duration, errs[0] = meter.Float64Histogram("gen_ai.client.operation.duration",
-		metric.WithUnit("s"), metric.WithDescription("GenAI operation duration."),
-		metric.WithExplicitBucketBoundaries(secondsBuckets...))
-	r.tokens, errs[1] = meter.Int64Histogram("gen_ai.client.token.usage",
+	r.duration, errs[0] = seconds("gen_ai.client.operation.duration", "GenAI operation duration.")
+	r.firstChunk, errs[1] = seconds("gen_ai.client.operation.time_to_first_chunk", "Time to receive the first chunk of a streamed answer.")
+	r.perChunk, errs[2] = seconds("gen_ai.client.operation.time_per_output_chunk", "Time per output chunk after the first of a streamed answer.")
+	r.tokens, errs[3] = meter.Int64Histogram("gen_ai.client.token.usage",
 		metric.WithUnit("{token}"), metric.WithDescription("Number of input and output tokens used."),
 		metric.WithExplicitBucketBoundaries(tokenBuckets...))
-	r.firstChunk, errs[2] = meter.Float64Histogram("gen_ai.client.operation.time_to_first_chunk",
-		metric.WithUnit("s"), metric.WithDescription("Time to receive the first chunk of a streamed answer."),
-		metric.WithExplicitBucketBoundaries(secondsBuckets...))
-	r.perChunk, errs[3] = meter.Float64Histogram("gen_ai.client.operation.time_per_output_chunk",
-		metric.WithUnit("s"), metric.WithDescription("Time per output chunk after the first of a streamed answer."),
-		metric.WithExplicitBucketBoundaries(secondsBuckets...))
 	if err := errors.Join(errs[:]...); err != nil {
 		return aione.Hooks{}, err
 	}
