@@ -272,3 +272,25 @@ func TestOptionErrorsOneLine(t *testing.T) {
 		t.Errorf("error %q, want both problems in one line", err)
 	}
 }
+
+func TestErrClosedToolStream(t *testing.T) {
+	t.Parallel()
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	s, err := c.RunToolsStream(t.Context(), "m", []Message{UserMessage("hi")}, nil)
+	require.NoError(t, err)
+	require.True(t, s.Next())
+	require.NoError(t, s.Close())
+	if s.Next() || !errors.Is(s.Err(), ErrClosed) {
+		t.Errorf("after Close: Err() = %v, want ErrClosed", s.Err())
+	}
+	keyless, err := NewClient(WithBaseURL("http://localhost:1/v1"), WithAPIKey(""))
+	require.NoError(t, err)
+	if got := keyless.String(); !strings.Contains(got, `APIKey: ""`) {
+		t.Errorf("String() = %q", got)
+	}
+}

@@ -68,7 +68,7 @@ func main() {
 	for _, s := range spans.GetSpans() {
 		fmt.Printf("span %q (%v)\n", s.Name, s.SpanKind)
 		for _, a := range s.Attributes {
-			fmt.Printf("  %s = %v\n", a.Key, a.Value.Emit())
+			fmt.Printf("  %s = %v\n", a.Key, a.Value.String())
 		}
 		for _, e := range s.Events {
 			fmt.Printf("  event %s\n", e.Name)
