@@ -420,7 +420,10 @@ func (c *Client) Chat(ctx context.Context, model string, messages []Message, opt
 // call allows, and decodes the answer.
 func (cl *call) chat(ctx context.Context, body []byte) (answer *ChatResponse, err error) {
 	ctx = cl.obs.start(ctx)
-	defer func() { cl.obs.end(ctx, answer, err) }()
+	defer func() {
+		cl.obs.end(ctx, answer, err)
+		cl.logAnswer(ctx, func() *ChatResponse { return answer }, err)
+	}()
 	if cl.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cl.timeout)

@@ -274,6 +274,26 @@ func (c *call) logAttempt(ctx context.Context, req *http.Request, resp *http.Res
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "aione: http attempt", attrs...)
 }
 
+// logAnswer logs, at debug level, how a chat call ended: the model asked,
+// the model that answered, the request ID and the token usage, or the
+// error. answer is called only when the line is logged.
+func (c *call) logAnswer(ctx context.Context, answer func() *ChatResponse, err error) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("model", c.model)}
+	if r := answer(); r != nil {
+		attrs = append(attrs, slog.String("response_model", r.Model), slog.String("request_id", r.RequestID))
+		if r.Usage != nil {
+			attrs = append(attrs, slog.Int("input_tokens", r.Usage.PromptTokens), slog.Int("output_tokens", r.Usage.CompletionTokens))
+		}
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", c.redact(err.Error())))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "aione: answer", attrs...)
+}
+
 // redact removes the API key from text that came from elsewhere, such as a
 // transport error from a custom HTTPDoer.
 func (s *settings) redact(text string) string {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -292,5 +294,42 @@ func TestErrClosedToolStream(t *testing.T) {
 	require.NoError(t, err)
 	if got := keyless.String(); !strings.Contains(got, `APIKey: ""`) {
 		t.Errorf("String() = %q", got)
+	}
+}
+
+func TestAnswerLog(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		var req ChatRequest
+		body, _ := io.ReadAll(r.Body)
+		_ = req.UnmarshalJSON(body)
+		if req.Stream {
+			w.Header().Set("Content-Type", "text/event-stream")
+			_, _ = io.WriteString(w, twoChunks)
+			return
+		}
+		reply(200, "application/json", okBody)(w, r)
+	}, WithLogger(logger))
+	_, err := c.Chat(t.Context(), "m", []Message{UserMessage("hi")})
+	require.NoError(t, err)
+	s, err := c.ChatStream(t.Context(), "m", []Message{UserMessage("hi")})
+	require.NoError(t, err)
+	for s.Next() {
+	}
+	require.NoError(t, s.Err())
+	var answers []string
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, `msg="aione: answer"`) {
+			answers = append(answers, line[strings.Index(line, "model="):])
+		}
+	}
+	want := []string{
+		"model=m response_model=m request_id=req_123 input_tokens=1 output_tokens=1\n",
+		"model=m response_model=\"\" request_id=\"\"\n",
+	}
+	if !slices.Equal(answers, want) {
+		t.Errorf("answer lines %q, want %q", answers, want)
 	}
 }

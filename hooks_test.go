@@ -163,3 +163,34 @@ func TestHooksTools(t *testing.T) {
 		t.Error("unreachable")
 	}
 }
+
+// TestHooksStreamClosedWhileWaiting closes a stream from another goroutine
+// while Next waits: End runs once, on the goroutine of Next.
+func TestHooksStreamClosedWhileWaiting(t *testing.T) {
+	t.Parallel()
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	var ends atomic.Int32
+	var endErr atomic.Value
+	hooks := Hooks{End: func(_ context.Context, _ *CallInfo, _ *ChatResponse, err error) {
+		ends.Add(1)
+		endErr.Store(err)
+	}}
+	s, err := c.ChatStream(t.Context(), "m", []Message{UserMessage("hi")}, WithHooks(hooks))
+	require.NoError(t, err)
+	require.True(t, s.Next())
+	done := make(chan bool)
+	go func() { done <- s.Next() }()
+	_ = s.Close()
+	if <-done {
+		t.Error("Next returned a chunk after Close")
+	}
+	_ = s.Close()
+	if ends.Load() != 1 || !errors.Is(endErr.Load().(error), ErrClosed) {
+		t.Errorf("End called %d times, last with %v; want once with ErrClosed", ends.Load(), endErr.Load())
+	}
+}

@@ -312,7 +312,9 @@ func durationOption(name string, d time.Duration, set func(*settings)) Option {
 }
 
 // WithLogger sets where the client logs. Each HTTP attempt (method, path,
-// status, attempt, latency, request ID) is logged at debug level; each
+// status, attempt, latency, request ID) and the end of each chat call (the
+// model asked and the one that answered, request ID, token usage, or the
+// error) are logged at debug level; each
 // retry, and each failure not retried because of the wait it asks for, at
 // info level (attempt, wait, request ID, error); each move to a fallback
 // model at warn level. Credentials are never logged. By default nothing is

@@ -451,6 +451,7 @@ func (s *Stream) finish(err error) {
 	s.mu.Unlock()
 	s.cancel(context.Canceled)
 	s.scanner.Reset(nil) // let go of its buffers: it is done
+	s.call.logAnswer(s.ctx, s.Response, err)
 }
 
 // closeConn closes the body being read, if any.
