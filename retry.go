@@ -10,9 +10,9 @@ package aione
 //     keep-alive connection the server closed, timeouts waiting for
 //     headers.
 //
-// Not retried: every other status, a host name that does not exist, a 429 whose code says the quota or the
-// balance is spent, a done context, a bad certificate, a request the
-// transport refuses to send, a redirect loop. A server's x-should-retry
+// Not retried: every other status, a 429 whose code says the quota or the
+// balance is spent, a done context, a host name that does not exist, a bad
+// certificate, a request the transport refuses to send, a redirect loop. A server's x-should-retry
 // header (true or false) overrides the status rules.
 //
 // Waits grow exponentially from the minimum backoff, doubling, with ±50%

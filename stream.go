@@ -551,10 +551,9 @@ func (s *Stream) Header() http.Header { return s.header }
 // After a clean end it equals what Chat returns for the same answer, but
 // for Raw, which is nil. Its Model is the server's name for the model, or
 // the fallback model that served (see [WithFallbackModels]) when the chunks
-// name none.
-// Each call returns a new value.
-// It is nil when [WithoutAccumulation] turned merging off. Merging is
-// bounded by [WithMaxResponseSize].
+// name none. Each call returns a new value. It is nil when
+// [WithoutAccumulation] turned merging off. Merging is bounded by
+// [WithMaxResponseSize].
 func (s *Stream) Response() *ChatResponse {
 	r := s.acc.response()
 	if r != nil && r.Model == "" && s.call.model != s.call.req.Model {
