@@ -21,6 +21,8 @@ import (
 // stream, End is called when the stream ends: when Next returns false, or
 // at Close if the stream is closed before. Each model turn of a tool run is
 // such a call; ToolStart and ToolEnd surround each tool the run executes.
+// [Client.Models] is not a chat call and calls no hooks; middleware sees
+// it.
 //
 // Hooks run on the goroutine of the call (for a stream, of Next or Close),
 // except ToolStart and ToolEnd, which run on the tool's own goroutine and so
