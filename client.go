@@ -100,6 +100,7 @@ type call struct {
 	endpoint string
 	req      *ChatRequest // the request as first sent
 	model    string       // the model asked: req.Model or a fallback
+	next     int          // how many fallback models were moved to
 	obs      *observer    // nil when the call has no hooks
 }
 

@@ -17,12 +17,14 @@ import (
 // a spent quota) never move to another model, nor do transport failures,
 // which no other model would escape.
 //
-// A stream moves to another model only while it opens, before any chunk is
-// delivered. The answer's Model says which model served (the server's
-// name for it, or the fallback model asked for when the server names none); the
-// Fallback hook (see [Hooks]) and the logger see each move. When every
-// model is unavailable, the error names the models tried and wraps the
-// last one's error. There are none by default.
+// A stream moves to another model only before any chunk is delivered: when
+// it opens, or when the server's first event is an error saying the model
+// is overloaded or failed (type "overloaded_error", "server_error",
+// "api_error"). The answer's Model says which model served (the server's
+// name for it, or the fallback model asked for when the server names none);
+// the Fallback hook (see [Hooks]) and the logger see each move. When every
+// model is unavailable, the error names the models tried and wraps the last
+// one's error. There are none by default.
 func WithFallbackModels(models ...string) Option {
 	models = slices.Clone(models)
 	return optionFunc(func(s *settings) {
@@ -36,36 +38,46 @@ func WithFallbackModels(models ...string) Option {
 	})
 }
 
-// withFallbacks calls try with the call's body, and while its error says
-// the model is unavailable, with the body for each fallback model in turn.
-// It returns the last error, nil once a model served.
+// withFallbacks calls try with body, and while its error says the model is
+// unavailable, with the body for each remaining fallback model in turn. It
+// returns the last error, nil once a model served.
 func (c *call) withFallbacks(ctx context.Context, body []byte, try func(body []byte) error) error {
 	err := try(body)
-	if err == nil || len(c.fallbacks) == 0 {
-		return err
-	}
-	tried := []string{c.model}
-	for _, next := range c.fallbacks {
-		if err == nil || ctx.Err() != nil || !unavailable(err) {
-			break
-		}
-		r := *c.req
-		r.Model = next
-		b, encErr := encodeBody(&r)
+	for err != nil {
+		next, ok, encErr := c.nextModel(ctx, err)
 		if encErr != nil {
 			return encErr
 		}
-		f := FallbackInfo{From: c.model, To: next, Err: err}
-		c.model = next
-		c.obs.fallback(ctx, f)
-		c.logFallback(ctx, f)
-		tried = append(tried, next)
-		err = try(b)
+		if !ok {
+			break
+		}
+		err = try(next)
 	}
-	if err != nil && len(tried) > 1 {
-		return &fallbackError{models: tried, err: err}
+	if err != nil && c.next > 0 {
+		return &fallbackError{models: append([]string{c.req.Model}, c.fallbacks[:c.next]...), err: err}
 	}
 	return err
+}
+
+// nextModel moves the call on to its next fallback model after err, if err
+// says the model is unavailable and a fallback is left, and returns the
+// request body for it. The hooks and the logger see the move.
+func (c *call) nextModel(ctx context.Context, err error) (body []byte, ok bool, encErr error) {
+	if c.next >= len(c.fallbacks) || ctx.Err() != nil || !unavailable(err) {
+		return nil, false, nil
+	}
+	to := c.fallbacks[c.next]
+	c.next++
+	r := *c.req
+	r.Model = to
+	if body, encErr = encodeBody(&r); encErr != nil {
+		return nil, false, encErr
+	}
+	f := FallbackInfo{From: c.model, To: to, Err: err}
+	c.model = to
+	c.obs.fallback(ctx, f)
+	c.logFallback(ctx, f)
+	return body, true, nil
 }
 
 // unavailable reports whether err says the model, rather than the request
@@ -76,6 +88,12 @@ func unavailable(err error) bool {
 		return false
 	}
 	switch s := e.StatusCode; {
+	case s == http.StatusOK:
+		// An error event in a stream before any chunk: the model is
+		// overloaded or failed, like the status codes below say.
+		kind := strings.ToLower(e.Type + " " + e.Code)
+		return strings.Contains(kind, "overloaded") || strings.Contains(kind, "server_error") ||
+			strings.Contains(kind, "api_error") || modelMissing(e)
 	case s == http.StatusTooManyRequests:
 		return retryableStatus(e)
 	case s == http.StatusNotFound:

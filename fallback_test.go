@@ -93,6 +93,26 @@ func TestFallbackModels(t *testing.T) {
 	if got := s.Response(); got.Model != "c" || got.Text() != "from c" {
 		t.Errorf("stream answer %q from %q, want c's", got.Text(), got.Model)
 	}
+
+	// An overloaded model that says so in the stream's first event.
+	srv.answer["o"] = func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, ": ping\n\nevent: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n")
+	}
+	srv.asked, fallbacks = nil, nil
+	s, err = c.ChatStream(t.Context(), "o", []Message{UserMessage("hi")}, WithFallbackModels("a", "c"), WithHooks(hooks))
+	require.NoError(t, err)
+	var text string
+	for s.Next() {
+		text += s.Current().Choices[0].Delta.Content
+	}
+	require.NoError(t, s.Err())
+	if text != "from c" || s.Response().Model != "c" {
+		t.Errorf("stream text %q from %q, want c's", text, s.Response().Model)
+	}
+	if diff := cmp.Diff([]string{"o>a=a", "a>c=c"}, fallbacks); diff != "" {
+		t.Errorf("fallback hooks (-want +got):\n%s", diff)
+	}
 }
 
 func TestFallbackNotForCallerErrors(t *testing.T) {
@@ -158,6 +178,8 @@ func TestUnavailable(t *testing.T) {
 		{&APIError{StatusCode: 404, Message: "Not Found"}, false},
 		{&APIError{StatusCode: 400, Code: "model_not_found"}, false},
 		{&APIError{StatusCode: 401}, false},
+		{&APIError{StatusCode: 200, Type: "overloaded_error"}, true},
+		{&APIError{StatusCode: 200, Type: "invalid_request_error"}, false},
 	}
 	for _, tt := range tests {
 		if got := unavailable(tt.e); got != tt.want {

@@ -289,7 +289,9 @@ func (s *Stream) next() bool {
 			ev := s.scanner.Event()
 			if len(ev.Type) > 0 && string(ev.Type) != "message" {
 				if string(ev.Type) == "error" {
-					s.finish(s.eventError(ev.Data))
+					if s.fail(s.eventError(ev.Data)) {
+						continue // a fallback model's stream
+					}
 					return false
 				}
 				continue // ping and other events that carry no chat data
@@ -308,7 +310,9 @@ func (s *Stream) next() bool {
 				return false
 			}
 			if errField != nil {
-				s.finish(s.eventError(data))
+				if s.fail(s.eventError(data)) {
+					continue // a fallback model's stream
+				}
 				return false
 			}
 			if err := s.acc.add(&s.cur); err != nil {
@@ -419,6 +423,33 @@ func (s *Stream) reopen(cause error) error {
 		return cause
 	}
 	return err
+}
+
+// fail ends the stream with err, the error the server sent in it, unless
+// no chunk was delivered yet, err says the model is unavailable and a
+// fallback model's stream opens instead: then it reports true, and the
+// stream goes on with the new body.
+func (s *Stream) fail(err error) bool {
+	if !s.delivered && len(s.call.fallbacks) > 0 {
+		body, ok, encErr := s.call.nextModel(s.ctx, err)
+		if ok {
+			s.closeConn()
+			var resp *http.Response
+			err = s.call.withFallbacks(s.ctx, body, func(body []byte) (err error) {
+				s.reqBody = body
+				resp, err = s.open(resume{})
+				return err
+			})
+			if err == nil {
+				s.install(resp)
+				return true
+			}
+		} else if encErr != nil {
+			err = encErr
+		}
+	}
+	s.finish(err)
+	return false
 }
 
 // eventError builds the error of an error event or of a chunk holding an
