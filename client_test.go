@@ -252,12 +252,7 @@ func TestAPIErrorRetryable(t *testing.T) {
 
 func TestErrClosed(t *testing.T) {
 	t.Parallel()
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		_, _ = io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n")
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
-	})
+	c, _ := newTestClient(t, oneChunkThenWait)
 	s, err := c.ChatStream(t.Context(), "m", []Message{UserMessage("hi")})
 	require.NoError(t, err)
 	require.True(t, s.Next())
@@ -277,12 +272,7 @@ func TestOptionErrorsOneLine(t *testing.T) {
 
 func TestErrClosedToolStream(t *testing.T) {
 	t.Parallel()
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		_, _ = io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n")
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
-	})
+	c, _ := newTestClient(t, oneChunkThenWait)
 	s, err := c.RunToolsStream(t.Context(), "m", []Message{UserMessage("hi")}, nil)
 	require.NoError(t, err)
 	require.True(t, s.Next())
@@ -332,4 +322,13 @@ func TestAnswerLog(t *testing.T) {
 	if !slices.Equal(answers, want) {
 		t.Errorf("answer lines %q, want %q", answers, want)
 	}
+}
+
+// oneChunkThenWait streams one chunk and then nothing until the client
+// goes away.
+func oneChunkThenWait(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	_, _ = io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n")
+	w.(http.Flusher).Flush()
+	<-r.Context().Done()
 }

@@ -168,12 +168,7 @@ func TestHooksTools(t *testing.T) {
 // while Next waits: End runs once, on the goroutine of Next.
 func TestHooksStreamClosedWhileWaiting(t *testing.T) {
 	t.Parallel()
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		_, _ = io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n")
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
-	})
+	c, _ := newTestClient(t, oneChunkThenWait)
 	var ends atomic.Int32
 	var endErr atomic.Value
 	hooks := Hooks{End: func(_ context.Context, _ *CallInfo, _ *ChatResponse, err error) {
