@@ -188,7 +188,9 @@ func TestEncodeLongConversation(t *testing.T) {
 	if len(body) < 150<<10 || cap(body) > len(body)+len(body)/4 {
 		t.Errorf("body of %d bytes in a buffer of %d: want at least 150 KB, at most a quarter unused", len(body), cap(body))
 	}
-	if n := testing.AllocsPerRun(20, func() { _, _ = encodeRequest(r) }); n > 1 {
+	// The race detector's instrumentation allocates in map iteration;
+	// the counts hold for the code as built without it.
+	if n := testing.AllocsPerRun(20, func() { _, _ = encodeRequest(r) }); n > 1 && !raceEnabled {
 		t.Errorf("encoding the long conversation allocates %v times, want 1", n)
 	}
 	// Extra members (Gemini's thought signatures) cost no allocation.
@@ -198,7 +200,7 @@ func TestEncodeLongConversation(t *testing.T) {
 		}
 	}
 	checkEncode(t, r)
-	if n := testing.AllocsPerRun(20, func() { _, _ = encodeRequest(r) }); n > 1 {
+	if n := testing.AllocsPerRun(20, func() { _, _ = encodeRequest(r) }); n > 1 && !raceEnabled {
 		t.Errorf("encoding the long conversation with Extra members allocates %v times, want 1", n)
 	}
 }

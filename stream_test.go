@@ -1046,14 +1046,27 @@ func TestStreamTimeoutBoundsOpenOnly(t *testing.T) {
 	t.Parallel()
 	t.Run("long answer", func(t *testing.T) {
 		t.Parallel()
-		c, _ := newStreamServer(t, []localserver.Option{localserver.WithChunkDelay(30 * time.Millisecond)}, WithTimeout(100*time.Millisecond))
-		start := time.Now()
-		s, err := c.ChatStream(t.Context(), "m", []Message{UserMessage("a prompt of several words to answer slowly")})
-		require.NoError(t, err)
-		r := drainStream(t, s)
-		require.NoError(t, r.err)
-		require.Greater(t, time.Since(start), 300*time.Millisecond)
-		require.Equal(t, localserver.AnswerPrefix+"a prompt of several words to answer slowly", r.Response.Text())
+		// In fake time: ten events 50ms apart, a stream five times longer
+		// than the 100ms the call has to open it.
+		synctest.Test(t, func(t *testing.T) {
+			const text = "a long answer of several words that arrives slowly"
+			var parts []fakeTimePart
+			for _, event := range strings.SplitAfter(streamText(text), "\n\n") {
+				if event != "" {
+					parts = append(parts, fakeTimePart{50 * time.Millisecond, event})
+				}
+			}
+			doer := streamDoer(func(req *http.Request) (*http.Response, error) {
+				return streamResponse(req, "text/event-stream", newFakeTimeBody(parts...)), nil
+			})
+			start := time.Now()
+			s, err := newStreamClient(t, doer, WithTimeout(100*time.Millisecond)).ChatStream(t.Context(), "m", hello)
+			require.NoError(t, err)
+			r := drainStream(t, s)
+			require.NoError(t, r.err)
+			require.Equal(t, time.Duration(len(parts))*50*time.Millisecond, time.Since(start))
+			require.Equal(t, text, r.Response.Text())
+		})
 	})
 	t.Run("slow to open", func(t *testing.T) {
 		t.Parallel()
