@@ -198,10 +198,12 @@ type chunkDecoder struct {
 	// The previous chunk's values of the fields that repeat from chunk to
 	// chunk.
 	id, object, model, fingerprint, tier string
-	// choices and calls are the backing arrays of a chunk's Choices and of
-	// its choices' ToolCalls.
-	choices []ChunkChoice
-	calls   []ToolCallDelta
+	// choices and calls are the slabs a chunk's Choices and its choices'
+	// ToolCalls are carved from: only their free capacity (beyond len 0)
+	// is ever written, so a delivered chunk never changes. See [carve].
+	choices              []ChunkChoice
+	calls                []ToolCallDelta
+	choiceSlab, callSlab int // the sizes of the last slabs
 	// arena is the block the short strings of chunks are carved from; see
 	// [chunkDecoder.str].
 	arena []byte
@@ -210,13 +212,15 @@ type chunkDecoder struct {
 }
 
 const (
-	// arenaFirst is the size of the first block short strings are carved
-	// from, and of the first one after the stream has waited for input;
-	// each next block doubles, up to arenaBlock.
+	// arenaFirst and arenaBlock are the sizes of the first and the
+	// largest blocks short strings are carved from: the blocks double
+	// from the one to the other, so that an idle stream holds little.
 	arenaFirst = 256
-	// arenaBlock is the size of the largest blocks short strings are
-	// carved from.
 	arenaBlock = 4 << 10
+	// slabFirst and slabMax bound, likewise, the number of choices or tool
+	// call fragments in a slab.
+	slabFirst = 4
+	slabMax   = 64
 	// arenaMax is the length above which a string gets its own allocation.
 	arenaMax = 256
 	// maxScratch is the largest buffer for strings with escapes kept from
@@ -229,10 +233,10 @@ const (
 // object, and then c is the zero ChatChunk. Choices and tool calls with no
 // "index" get Index -1 (the stream resolves it).
 //
-// c is overwritten completely, but c.Choices and each choice's
-// Delta.ToolCalls share backing arrays that the next call reuses: a chunk's
-// slices are valid only until the next call. Strings in c never alias data.
-// On an error c is the zero ChatChunk.
+// c is overwritten completely. Its slices and strings are carved from
+// slabs that later calls only append to, never write again: c is the
+// caller's to keep. Nothing in c aliases data. On an error c is the zero
+// ChatChunk.
 func (d *chunkDecoder) decode(data []byte, c *ChatChunk) (errField []byte, err error) {
 	errField, ok := d.fast(data, c)
 	if cap(d.scratch) > maxScratch {
@@ -434,7 +438,6 @@ func (d *chunkDecoder) fast(b []byte, c *ChatChunk) (errField []byte, ok bool) {
 		return nil, false
 	}
 	*c = ChatChunk{}
-	d.choices, d.calls = d.choices[:0], d.calls[:0]
 	var seen uint16
 	i, more := openObject(b, i)
 	for more {
@@ -761,7 +764,7 @@ func (d *chunkDecoder) choiceList(b []byte, i int, c *ChatChunk) int {
 	if b[i] != '[' {
 		return null(b, i)
 	}
-	start := len(d.choices)
+	d.choices = carve(d.choices, &d.choiceSlab)
 	i, more := openArray(b, i)
 	for more {
 		if b[i] != '{' {
@@ -773,10 +776,25 @@ func (d *chunkDecoder) choiceList(b []byte, i int, c *ChatChunk) int {
 		}
 		i, more = nextElement(b, i)
 	}
-	if n := len(d.choices); n > start {
-		c.Choices = d.choices[start:n:n]
+	if n := len(d.choices); n > 0 {
+		c.Choices = d.choices[:n:n]
 	}
 	return i
+}
+
+// carve returns the free part of the slab s, as an empty slice to append
+// a new list to: the elements before it belong to delivered chunks and are
+// never written again. A full slab is left to those chunks and a new one
+// started, twice as large up to slabMax elements, so that a stream costs
+// one allocation per many chunks and an idle one holds little. (An append
+// that outgrows the slab mid-list copies only that list.)
+func carve[T any](s []T, size *int) []T {
+	s = s[len(s):]
+	if cap(s) == 0 {
+		*size = min(max(2**size, slabFirst), slabMax)
+		return make([]T, 0, *size)
+	}
+	return s
 }
 
 // choice reads the choice object at b[i] into ch, whose Index is -1 and
@@ -874,7 +892,7 @@ func (d *chunkDecoder) toolCallList(b []byte, i int, dl *Delta) int {
 	if b[i] != '[' {
 		return null(b, i)
 	}
-	start := len(d.calls)
+	d.calls = carve(d.calls, &d.callSlab)
 	i, more := openArray(b, i)
 	for more {
 		if b[i] != '{' {
@@ -886,8 +904,8 @@ func (d *chunkDecoder) toolCallList(b []byte, i int, dl *Delta) int {
 		}
 		i, more = nextElement(b, i)
 	}
-	if n := len(d.calls); n > start {
-		dl.ToolCalls = d.calls[start:n:n]
+	if n := len(d.calls); n > 0 {
+		dl.ToolCalls = d.calls[:n:n]
 	}
 	return i
 }

@@ -46,6 +46,7 @@ type Stream struct {
 
 	// Owned by the goroutine calling Next.
 	scanner   *sse.Scanner
+	tail      tailReader // the body's last bytes, read by the scanner
 	dec       chunkDecoder
 	cur       ChatChunk
 	acc       accumulator
@@ -163,7 +164,8 @@ func (s *Stream) open(from resume) (*http.Response, error) {
 func (s *Stream) install(resp *http.Response) {
 	body := resp.Body
 	c := &streamConn{body: body}
-	var r io.Reader = body
+	s.tail = tailReader{r: body}
+	var r io.Reader = &s.tail
 	if resp.Header.Get("Content-Type") == "" {
 		r = &sniffReader{r: r, call: s.call, status: resp.StatusCode, header: resp.Header}
 	}
@@ -345,9 +347,10 @@ func (s *Stream) endError(err error) error {
 		return se.err
 	case errors.Is(err, sse.ErrEventTooLarge):
 		return fmt.Errorf("aione: %v", err)
-	case errors.Is(err, io.ErrUnexpectedEOF) && string(bytes.TrimSpace(s.scanner.Unfinished())) == "[DONE]":
-		// A whole "data: [DONE]" line with no blank line after it: the
-		// server said the answer is complete and closed the body.
+	case errors.Is(err, io.ErrUnexpectedEOF) && (string(bytes.TrimSpace(s.scanner.Unfinished())) == "[DONE]" || s.tail.done()):
+		// A "data: [DONE]" line with no blank line after it, or no line
+		// terminator at all: the server said the answer is complete and
+		// closed the body.
 		return nil
 	case err == nil && s.acc.complete():
 		// The server closed the stream without [DONE] after every choice
@@ -466,16 +469,10 @@ func (s *Stream) finish(err error) {
 	s.done = true
 	s.err = err
 	s.cur = ChatChunk{}
-	if err == nil {
-		// Read what little follows [DONE] (normally only the end of the
-		// HTTP body) so that the connection returns to the pool.
-		s.mu.Lock()
-		c := s.conn
-		s.mu.Unlock()
-		if c != nil {
-			drainBriefly(c.body)
-		}
-	}
+	// The body is closed at once, never drained: after [DONE] nothing is
+	// waited for. A body whose end was already read (the usual case: the
+	// server ends the body with [DONE]) gives its connection back to the
+	// pool; one the server keeps open loses it.
 	s.closeConn()
 	s.mu.Lock()
 	s.closed = true
@@ -496,18 +493,11 @@ func (s *Stream) closeConn() {
 	}
 }
 
-// drainBriefly reads the end of a body so that its connection can be
-// reused, giving up after a short while or a few KiB.
-func drainBriefly(body io.ReadCloser) {
-	t := time.AfterFunc(100*time.Millisecond, func() { _ = body.Close() })
-	_, _ = io.CopyN(io.Discard, body, 4<<10)
-	t.Stop()
-}
-
 // Current returns the chunk decoded by the last call to Next, or the zero
-// ChatChunk once Next has returned false. Its strings are the caller's to
-// keep, but its Choices slice and the ToolCalls slices in it are reused by
-// the next call to Next: copy them to keep them.
+// ChatChunk once Next has returned false. The chunk is the caller's to
+// keep and to hand to another goroutine: nothing the stream does later
+// changes it (its slices and strings are carved from memory that is never
+// written again).
 func (s *Stream) Current() ChatChunk { return s.cur }
 
 // Err returns the error that ended the stream, or nil if it ended cleanly
@@ -690,3 +680,38 @@ func (r *idleReader) Read(p []byte) (int, error) {
 }
 
 func (r *idleReader) stop() { r.timer.Stop() }
+
+// tailReader remembers the last bytes read from a body, so that a body
+// ending with "data: [DONE]" and no line terminator, which the scanner
+// reports as an unfinished event, can be told from a truncated one.
+type tailReader struct {
+	r    io.Reader
+	tail [16]byte
+	n    int // bytes of tail in use, at its end
+}
+
+// Read reads from the body, keeping the last bytes read.
+func (t *tailReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n >= len(t.tail) {
+		copy(t.tail[:], p[n-len(t.tail):n])
+		t.n = len(t.tail)
+	} else if n > 0 {
+		copy(t.tail[:], t.tail[n:])
+		copy(t.tail[len(t.tail)-n:], p[:n])
+		t.n = min(t.n+n, len(t.tail))
+	}
+	return n, err
+}
+
+// done reports whether the body ended with a "data: [DONE]" line that has
+// no terminator.
+func (t *tailReader) done() bool {
+	b := bytes.TrimRight(t.tail[len(t.tail)-t.n:], " \t")
+	for _, line := range []string{"data: [DONE]", "data:[DONE]"} {
+		if rest, ok := bytes.CutSuffix(b, []byte(line)); ok {
+			return len(rest) == 0 || rest[len(rest)-1] == '\n' || rest[len(rest)-1] == '\r'
+		}
+	}
+	return false
+}

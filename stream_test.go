@@ -1252,15 +1252,20 @@ func TestStreamNoReplay(t *testing.T) {
 }
 
 // TestStreamConnectionReuse checks that streams read to their end, closed
-// or not, give their connection back for the next one.
+// or not, give their connection back for the next one when the body ends
+// with [DONE] (the stream closes the body after [DONE] without waiting for
+// its end, so the server's last write holds both).
 func TestStreamConnectionReuse(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	conns := 0
 	srv := newStreamSSEServer(t, func(w http.ResponseWriter, r *http.Request) {
-		for _, ev := range strings.SplitAfter(streamText("reuse this connection"), "\n\n") {
+		events := strings.SplitAfter(streamText("reuse this connection"), "\n\n")
+		for i, ev := range events {
 			_, _ = io.WriteString(w, ev)
-			w.(http.Flusher).Flush()
+			if i < len(events)-2 { // the last is "" after [DONE]
+				w.(http.Flusher).Flush()
+			}
 		}
 	}, func(_ net.Conn, state http.ConnState) {
 		if state == http.StateNew {
