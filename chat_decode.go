@@ -7,86 +7,86 @@ import (
 	"github.com/aione/aione-go/internal/jsonlex"
 )
 
-// Decoding a chat answer: a chat.completion body into a [ChatResponse].
+// Decoding a chat answer: a chat.completion body into a [ChatResponse]
+// (see decode.go for the ownership rule).
 //
-// [decodeChat] reads the usual shapes of an answer straight from its bytes,
-// with the primitives of chunk.go, and hands any other shape to
-// [decodeChatJSON], which uses encoding/json, so that the result is always
-// the reference decoder's. Messages are read by the same code when
-// encoding/json decodes them elsewhere (see [Message.UnmarshalJSON]).
+// [decodeChat] reads the usual shapes of an answer straight from its bytes
+// and hands any other shape to [decodeChatJSON], which uses encoding/json,
+// so that the result is always the reference decoder's. Messages are read
+// by the same code when encoding/json decodes them elsewhere (see
+// [Message.UnmarshalJSON]).
+
+// answerJSON is the wire form of an answer for the reference decoder.
+type answerJSON struct {
+	ID                string          `json:"id"`
+	Object            string          `json:"object"`
+	Created           intJSON         `json:"created"`
+	Model             string          `json:"model"`
+	SystemFingerprint string          `json:"system_fingerprint"`
+	ServiceTier       string          `json:"service_tier"`
+	Choices           []choiceJSON    `json:"choices"`
+	Usage             *Usage          `json:"usage"`
+	Error             json.RawMessage `json:"error"`
+}
+
+type choiceJSON struct {
+	Index        intJSON   `json:"index"`
+	Message      Message   `json:"message"`
+	FinishReason string    `json:"finish_reason"`
+	Logprobs     *Logprobs `json:"logprobs"`
+}
 
 // decodeChatJSON decodes data with encoding/json. It is the reference
 // decoder: the fast path must agree with it on every input. It returns the
 // raw "error" member, and no response, when the answer holds a non-null
 // one.
 func decodeChatJSON(data []byte) (r *ChatResponse, errField []byte, err error) {
-	var out struct {
-		ChatResponse
-		Error json.RawMessage `json:"error"`
-	}
-	if err := json.Unmarshal(data, &out); err != nil {
+	var w answerJSON
+	if err := json.Unmarshal(data, &w); err != nil {
 		return nil, nil, err
 	}
-	if len(out.Error) > 0 && !isNull(out.Error) {
-		return nil, out.Error, nil
+	if len(w.Error) > 0 && !isNull(w.Error) {
+		return nil, w.Error, nil
 	}
-	return &out.ChatResponse, nil, nil
+	r = &ChatResponse{ID: w.ID, Object: w.Object, Created: int64(w.Created), Model: w.Model,
+		SystemFingerprint: w.SystemFingerprint, ServiceTier: w.ServiceTier, Usage: w.Usage}
+	if w.Choices != nil {
+		r.Choices = make([]Choice, len(w.Choices))
+	}
+	for i, c := range w.Choices {
+		r.Choices[i] = Choice{Index: int(c.Index), Message: c.Message, FinishReason: c.FinishReason, Logprobs: c.Logprobs}
+	}
+	return r, nil, nil
 }
 
-// decodeChat decodes the chat answer data as [decodeChatJSON] does. The
-// strings of the response may point into data, which must not be modified
-// afterwards (see [answerDecoder]); errField, when there is one, is part of
-// data.
+// decodeChat decodes the chat answer data as [decodeChatJSON] does. Long
+// strings of the response may point into data, which must never be
+// modified afterwards; errField, when there is one, is part of data.
 func decodeChat(data []byte) (r *ChatResponse, errField []byte, err error) {
-	d := answerDecoder{alias: true}
-	if r, errField, ok := d.answer(data); ok {
+	if r, errField, ok := fastAnswer(data); ok {
 		return r, errField, nil
 	}
 	return decodeChatJSON(data)
 }
 
-// answerDecoder reads the values of a chat answer. Each method reads the
-// value starting at b[i] (a byte that is not white space: the callers
-// check i < len(b)) and returns the index just past it, or -1 to give up
-// when the value has a shape the fast path does not know or is not valid
-// JSON; then what it wrote is garbage. The objects are read by loops of
-// the same shape as in chunk.go, which give up on duplicate keys and on
-// keys encoding/json would match ignoring case.
-type answerDecoder struct {
-	// alias lets a string without escapes point into the bytes it was
-	// read from instead of being copied. [decodeChat] sets it: its
-	// caller gives it a private copy of the body that nothing writes to,
-	// so the strings never change, and an answer costs one copy of the
-	// body rather than one allocation per string. An UnmarshalJSON
-	// method must copy (its caller may reuse the bytes), so it does not.
-	alias bool
-}
-
-// chatBlock is a ChatResponse with room for one choice, so that the usual
-// answer costs one allocation for both.
+// chatBlock is a ChatResponse with room for one choice and the decoder
+// that reads it, so that the usual answer costs one allocation for all.
 type chatBlock struct {
 	resp ChatResponse
 	one  [1]Choice
+	dec  decoder
 }
 
 // The objects of an answer and their keys, in the order of the constants
-// that name them. The answer's own keys are those of a chunk (chunkKeys)
-// and a function's are functionKeys.
+// that name them. The answer's own keys are those of a chunk (chunkKeys).
 var (
-	answerChoiceKeys = newKeyTable("index", "message", "finish_reason", "logprobs")
-	messageKeys      = newKeyTable("role", "content", "name", "tool_calls", "tool_call_id", "refusal", "reasoning_content", "reasoning", "images")
-	answerCallKeys   = newKeyTable("id", "type", "function")
-	partKeys         = newKeyTable("type", "text", "image_url", "input_audio", "file", "refusal")
-	imageURLKeys     = newKeyTable("url", "detail")
-	inputAudioKeys   = newKeyTable("data", "format")
-	fileKeys         = newKeyTable("file_data", "file_id", "filename")
-)
-
-const (
-	answerChoiceIndex = iota
-	answerChoiceMessage
-	answerChoiceFinishReason
-	answerChoiceLogprobs
+	answerChoiceKeys = jsonlex.NewKeyTable("index", "message", "finish_reason", "logprobs")
+	messageKeys      = jsonlex.NewKeyTable("role", "content", "name", "tool_calls", "tool_call_id", "refusal", "reasoning_content", "reasoning", "images")
+	answerCallKeys   = jsonlex.NewKeyTable("id", "type", "function")
+	partKeys         = jsonlex.NewKeyTable("type", "text", "image_url", "input_audio", "file", "refusal")
+	imageURLKeys     = jsonlex.NewKeyTable("url", "detail")
+	inputAudioKeys   = jsonlex.NewKeyTable("data", "format")
+	fileKeys         = jsonlex.NewKeyTable("file_data", "file_id", "filename")
 )
 
 const (
@@ -102,12 +102,6 @@ const (
 )
 
 const (
-	answerCallID = iota
-	answerCallType
-	answerCallFunction
-)
-
-const (
 	partType = iota
 	partText
 	partImageURL
@@ -116,153 +110,118 @@ const (
 	partRefusal
 )
 
-// answer decodes the chat answer b if it has a shape the fast path knows
+// fastAnswer decodes the chat answer b if it has a shape the fast path knows
 // and is valid JSON. It reports false otherwise, and then the reference
 // decoder must decide. It returns the raw "error" member, and no response,
 // when the answer holds a non-null one.
-func (d answerDecoder) answer(b []byte) (r *ChatResponse, errField []byte, ok bool) {
+func fastAnswer(b []byte) (r *ChatResponse, errField []byte, ok bool) {
 	i := jsonlex.SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, nil, false
 	}
 	blk := new(chatBlock)
-	r = &blk.resp
-	var seen uint16
-	i, more := openObject(b, i)
-	for more {
-		k, key, j := chunkKeys.keyOnce(b, i, &seen)
-		if j < 0 {
-			return nil, nil, false
-		}
-		switch k {
-		case chunkID:
-			j = d.stringValue(b, j, &r.ID)
-		case chunkObject:
-			j = d.stringValue(b, j, &r.Object)
-		case chunkCreated:
-			j = int64Value(b, j, &r.Created)
-		case chunkModel:
-			j = d.stringValue(b, j, &r.Model)
-		case chunkFingerprint:
-			j = d.stringValue(b, j, &r.SystemFingerprint)
-		case chunkTier:
-			j = d.stringValue(b, j, &r.ServiceTier)
-		case chunkChoices:
-			j = objectList(d, b, j, &r.Choices, blk.one[:0], answerDecoder.choice)
-		case chunkUsage:
-			j = usageValue(b, j, &r.Usage)
-		case chunkError:
-			end := jsonlex.SkipValue(b, j)
-			if end >= 0 {
-				errField = b[j:end]
-			}
-			j = end
-		default:
-			j = skipUnknown(b, j, key, chunkKeys)
-		}
-		if j < 0 {
-			return nil, nil, false
-		}
-		if i, more = nextMember(b, j); i < 0 {
-			return nil, nil, false
-		}
-	}
-	if jsonlex.SkipSpace(b, i) != len(b) {
+	d := &blk.dec
+	d.alias = true
+	i = jsonlex.Members(b, i, chunkKeys, blk, answerMember)
+	errField = d.errField
+	blk.dec = decoder{} // keep none of its buffers
+	if i < 0 || jsonlex.SkipSpace(b, i) != len(b) {
 		return nil, nil, false
 	}
 	if errField != nil && string(errField) != "null" {
 		return nil, errField, true
 	}
-	return r, nil, true
+	return &blk.resp, nil, true
+}
+
+func answerMember(blk *chatBlock, b []byte, k int, key []byte, j int) int {
+	d, r := &blk.dec, &blk.resp
+	switch k {
+	case chunkID:
+		return d.stringValue(b, j, &r.ID)
+	case chunkObject:
+		return d.stringValue(b, j, &r.Object)
+	case chunkCreated:
+		return intValue(b, j, &r.Created)
+	case chunkModel:
+		return d.stringValue(b, j, &r.Model)
+	case chunkFingerprint:
+		return d.stringValue(b, j, &r.SystemFingerprint)
+	case chunkTier:
+		return d.stringValue(b, j, &r.ServiceTier)
+	case chunkChoices:
+		if b[j] == '[' {
+			r.Choices = blk.one[:0]
+		}
+		end := list(d, b, j, &r.Choices, (*decoder).choice)
+		r.Choices = r.Choices[:len(r.Choices):len(r.Choices)]
+		return end
+	case chunkUsage:
+		return usageValue(b, j, &r.Usage)
+	case chunkError:
+		end := jsonlex.SkipValue(b, j)
+		if end >= 0 {
+			d.errField = b[j:end]
+		}
+		return end
+	}
+	return jsonlex.SkipValue(b, j)
 }
 
 // choice reads the choice object at b[i] into ch, which is zero.
-func (d answerDecoder) choice(b []byte, i int, ch *Choice) int {
-	var seen uint16
-	i, more := openObject(b, i)
-	for more {
-		k, key, j := answerChoiceKeys.keyOnce(b, i, &seen)
-		if j < 0 {
-			return -1
-		}
+func (d *decoder) choice(b []byte, i int, ch *Choice) int {
+	return jsonlex.Members(b, i, answerChoiceKeys, at[Choice]{d, ch}, func(a at[Choice], b []byte, k int, key []byte, j int) int {
 		switch k {
-		case answerChoiceIndex:
-			j = intValue(b, j, &ch.Index)
-		case answerChoiceMessage:
-			if b[j] == '{' {
-				j = d.message(b, j, &ch.Message)
-			} else {
-				j = null(b, j)
+		case 0: // index
+			return intValue(b, j, &a.v.Index)
+		case 1: // message
+			if b[j] != '{' {
+				return jsonlex.Null(b, j)
 			}
-		case answerChoiceFinishReason:
-			j = d.wordValue(b, j, &ch.FinishReason)
-		case answerChoiceLogprobs:
-			j = null(b, j)
-		default:
-			j = skipUnknown(b, j, key, answerChoiceKeys)
+			return a.d.message(b, j, &a.v.Message)
+		case 2: // finish_reason
+			return a.d.wordValue(b, j, &a.v.FinishReason)
+		case 3: // logprobs
+			return jsonlex.Null(b, j)
 		}
-		if j < 0 {
-			return -1
-		}
-		if i, more = nextMember(b, j); i < 0 {
-			return -1
-		}
-	}
-	return i
+		return jsonlex.SkipValue(b, j)
+	})
 }
 
 // message reads the message object at b[i] into m, which is zero, as
 // [Message.UnmarshalJSON] reads it with encoding/json.
-func (d answerDecoder) message(b []byte, i int, m *Message) int {
-	var reasoningContent, reasoning string
-	var seen uint16
-	i, more := openObject(b, i)
-	for more {
-		k, key, j := messageKeys.keyOnce(b, i, &seen)
-		if j < 0 {
-			return -1
-		}
-		switch k {
-		case messageRole:
-			j = d.wordValue(b, j, &m.Role)
-		case messageContent:
-			j = d.content(b, j, &m.Content)
-		case messageName:
-			j = d.stringValue(b, j, &m.Name)
-		case messageToolCalls:
-			j = objectList(d, b, j, &m.ToolCalls, nil, answerDecoder.toolCall)
-		case messageToolCallID:
-			j = d.stringValue(b, j, &m.ToolCallID)
-		case messageRefusal:
-			j = d.stringValue(b, j, &m.Refusal)
-		case messageReasoningContent:
-			j = d.stringValue(b, j, &reasoningContent)
-		case messageReasoning:
-			j = d.stringValue(b, j, &reasoning)
-		case messageImages:
-			j = objectList(d, b, j, &m.Images, nil, answerDecoder.part)
-		default:
-			j = skipUnknown(b, j, key, messageKeys)
-		}
-		if j < 0 {
-			return -1
-		}
-		if i, more = nextMember(b, j); i < 0 {
-			return -1
-		}
+func (d *decoder) message(b []byte, i int, m *Message) int {
+	d.reasoning = false
+	return jsonlex.Members(b, i, messageKeys, at[Message]{d, m}, messageMember)
+}
+
+func messageMember(a at[Message], b []byte, k int, key []byte, j int) int {
+	d, m := a.d, a.v
+	switch k {
+	case messageRole:
+		return d.wordValue(b, j, &m.Role)
+	case messageContent:
+		return d.content(b, j, &m.Content)
+	case messageName:
+		return d.stringValue(b, j, &m.Name)
+	case messageToolCalls:
+		return list(d, b, j, &m.ToolCalls, (*decoder).toolCall)
+	case messageToolCallID:
+		return d.stringValue(b, j, &m.ToolCallID)
+	case messageRefusal:
+		return d.stringValue(b, j, &m.Refusal)
+	case messageReasoningContent, messageReasoning:
+		return d.reasoningValue(b, j, &m.ReasoningContent, k == messageReasoningContent)
+	case messageImages:
+		return list(d, b, j, &m.Images, (*decoder).part)
 	}
-	// reasoning_content wins over reasoning unless it is empty.
-	m.ReasoningContent = reasoningContent
-	if reasoningContent == "" {
-		m.ReasoningContent = reasoning
-	}
-	return i
+	return d.keep(b, j, key, &m.Extra)
 }
 
 // content reads the content at b[i] into c, which is null, as
 // [Content.UnmarshalJSON] reads it: a string, an array of parts, a single
 // part, or null.
-func (d answerDecoder) content(b []byte, i int, c *Content) int {
+func (d *decoder) content(b []byte, i int, c *Content) int {
 	switch b[i] {
 	case '"':
 		var s string
@@ -270,244 +229,75 @@ func (d answerDecoder) content(b []byte, i int, c *Content) int {
 		*c = TextContent(s)
 	case '[':
 		var parts []ContentPart
-		i = objectList(d, b, i, &parts, nil, answerDecoder.part)
+		i = list(d, b, i, &parts, (*decoder).part)
 		*c = PartsContent(parts...)
 	case '{':
 		parts := make([]ContentPart, 1)
 		i = d.part(b, i, &parts[0])
 		*c = PartsContent(parts...)
 	default:
-		i = null(b, i)
+		i = jsonlex.Null(b, i)
 	}
-	return i
-}
-
-// objectList reads the array of objects (or null) at b[i] into *dst, each
-// object read by elem into a new element appended to buf. An empty array
-// is an empty slice, not nil, as encoding/json makes it.
-func objectList[T any](d answerDecoder, b []byte, i int, dst *[]T, buf []T, elem func(answerDecoder, []byte, int, *T) int) int {
-	if b[i] != '[' {
-		return null(b, i)
-	}
-	list := buf
-	if list == nil {
-		list = []T{}
-	}
-	i, more := openArray(b, i)
-	for more {
-		if b[i] != '{' {
-			return -1
-		}
-		var zero T
-		list = append(list, zero)
-		if i = elem(d, b, i, &list[len(list)-1]); i < 0 {
-			return -1
-		}
-		i, more = nextElement(b, i)
-	}
-	*dst = list[:len(list):len(list)]
 	return i
 }
 
 // part reads the content part object at b[i] into p, which is zero.
-func (d answerDecoder) part(b []byte, i int, p *ContentPart) int {
-	var seen uint16
-	i, more := openObject(b, i)
-	for more {
-		k, key, j := partKeys.keyOnce(b, i, &seen)
-		if j < 0 {
-			return -1
-		}
-		switch k {
-		case partType:
-			j = d.wordValue(b, j, &p.Type)
-		case partText:
-			j = d.stringValue(b, j, &p.Text)
-		case partImageURL:
-			if b[j] == '{' {
-				u := new(ImageURL)
-				p.ImageURL = u
-				j = d.stringFields(b, j, imageURLKeys, &u.URL, &u.Detail)
-			} else {
-				j = null(b, j)
-			}
-		case partInputAudio:
-			if b[j] == '{' {
-				a := new(InputAudio)
-				p.InputAudio = a
-				j = d.stringFields(b, j, inputAudioKeys, &a.Data, &a.Format)
-			} else {
-				j = null(b, j)
-			}
-		case partFile:
-			if b[j] == '{' {
-				f := new(File)
-				p.File = f
-				j = d.stringFields(b, j, fileKeys, &f.FileData, &f.FileID, &f.Filename)
-			} else {
-				j = null(b, j)
-			}
-		case partRefusal:
-			j = d.stringValue(b, j, &p.Refusal)
-		default:
-			j = skipUnknown(b, j, key, partKeys)
-		}
-		if j < 0 {
-			return -1
-		}
-		if i, more = nextMember(b, j); i < 0 {
-			return -1
-		}
+func (d *decoder) part(b []byte, i int, p *ContentPart) int {
+	return jsonlex.Members(b, i, partKeys, at[ContentPart]{d, p}, partMember)
+}
+
+func partMember(a at[ContentPart], b []byte, k int, key []byte, j int) int {
+	d, p := a.d, a.v
+	switch k {
+	case partType:
+		return d.wordValue(b, j, &p.Type)
+	case partText:
+		return d.stringValue(b, j, &p.Text)
+	case partImageURL:
+		return object(d, b, j, &p.ImageURL, imageURLKeys, func(u *ImageURL) [3]*string { return [3]*string{&u.URL, &u.Detail} })
+	case partInputAudio:
+		return object(d, b, j, &p.InputAudio, inputAudioKeys, func(u *InputAudio) [3]*string { return [3]*string{&u.Data, &u.Format} })
+	case partFile:
+		return object(d, b, j, &p.File, fileKeys, func(f *File) [3]*string { return [3]*string{&f.FileData, &f.FileID, &f.Filename} })
+	case partRefusal:
+		return d.stringValue(b, j, &p.Refusal)
 	}
-	return i
+	return d.keep(b, j, key, &p.Extra)
+}
+
+// object reads the object (or null) at b[i], whose members are strings or
+// null, into a new *dst, t's keys going to the fields that fields names.
+func object[T any](d *decoder, b []byte, i int, dst **T, t *jsonlex.KeyTable, fields func(*T) [3]*string) int {
+	if b[i] != '{' {
+		return jsonlex.Null(b, i)
+	}
+	*dst = new(T)
+	return jsonlex.Members(b, i, t, stringsAt{d, fields(*dst)}, func(a stringsAt, b []byte, k int, key []byte, j int) int {
+		if k < 0 {
+			return jsonlex.SkipValue(b, j)
+		}
+		return a.d.stringValue(b, j, a.dst[k])
+	})
+}
+
+type stringsAt struct {
+	d   *decoder
+	dst [3]*string
 }
 
 // toolCall reads the tool call object at b[i] into t, which is zero.
-func (d answerDecoder) toolCall(b []byte, i int, t *ToolCall) int {
-	var seen uint16
-	i, more := openObject(b, i)
-	for more {
-		k, key, j := answerCallKeys.keyOnce(b, i, &seen)
-		if j < 0 {
-			return -1
-		}
+func (d *decoder) toolCall(b []byte, i int, t *ToolCall) int {
+	return jsonlex.Members(b, i, answerCallKeys, at[ToolCall]{d, t}, func(a at[ToolCall], b []byte, k int, key []byte, j int) int {
 		switch k {
-		case answerCallID:
-			j = d.stringValue(b, j, &t.ID)
-		case answerCallType:
-			j = d.wordValue(b, j, &t.Type)
-		case answerCallFunction:
-			if b[j] == '{' {
-				j = d.stringFields(b, j, functionKeys, &t.Function.Name, &t.Function.Arguments)
-			} else {
-				j = null(b, j)
-			}
-		default:
-			j = skipUnknown(b, j, key, answerCallKeys)
+		case 0: // id
+			return a.d.stringValue(b, j, &a.v.ID)
+		case 1: // type
+			return a.d.wordValue(b, j, &a.v.Type)
+		case 2: // function
+			return a.d.function(b, j, &a.v.Function)
 		}
-		if j < 0 {
-			return -1
-		}
-		if i, more = nextMember(b, j); i < 0 {
-			return -1
-		}
-	}
-	return i
-}
-
-// stringFields reads the object at b[i], whose members are strings or
-// null, into the fields of t's keys (dst[k] for key k).
-func (d answerDecoder) stringFields(b []byte, i int, t *keyTable, dst ...*string) int {
-	var seen uint16
-	i, more := openObject(b, i)
-	for more {
-		k, key, j := t.keyOnce(b, i, &seen)
-		if j < 0 {
-			return -1
-		}
-		if k >= 0 {
-			j = d.stringValue(b, j, dst[k])
-		} else {
-			j = skipUnknown(b, j, key, t)
-		}
-		if j < 0 {
-			return -1
-		}
-		if i, more = nextMember(b, j); i < 0 {
-			return -1
-		}
-	}
-	return i
-}
-
-// stringBytes reads the string or null at b[i]. It returns the bytes between
-// the quotes (nil for null), whether they are the string's value as they
-// are (see [jsonlex.ScanString]), and the index past it.
-func stringBytes(b []byte, i int) (v []byte, raw bool, end int) {
-	if b[i] != '"' {
-		return nil, false, null(b, i)
-	}
-	end, raw = jsonlex.ScanString(b, i)
-	if end < 0 {
-		return nil, false, -1
-	}
-	return b[i+1 : end-1], raw, end
-}
-
-// str returns the value of the string whose bytes between the quotes are
-// v, raw as [stringBytes] says.
-func (d answerDecoder) str(v []byte, raw bool) string {
-	switch {
-	case len(v) == 0:
-		return ""
-	case !raw:
-		// Escapes make the value shorter, and only bytes that are not
-		// UTF-8 make it longer: the buffer is seldom grown.
-		buf := jsonlex.AppendUnquote(make([]byte, 0, len(v)), v)
-		return unsafe.String(unsafe.SliceData(buf), len(buf))
-	case d.alias:
-		return unsafe.String(unsafe.SliceData(v), len(v))
-	}
-	return string(v)
-}
-
-// stringValue reads the string or null at b[i] into *dst (null leaves it
-// alone).
-func (d answerDecoder) stringValue(b []byte, i int, dst *string) int {
-	v, raw, end := stringBytes(b, i)
-	if v != nil {
-		*dst = d.str(v, raw)
-	}
-	return end
-}
-
-// wordValue is [answerDecoder.stringValue] for the strings that usually
-// hold one of a few words (a role, a finish reason, a type), which it
-// returns as constants, neither copied nor aliasing b.
-func (d answerDecoder) wordValue(b []byte, i int, dst *string) int {
-	v, raw, end := stringBytes(b, i)
-	if v == nil {
-		return end
-	}
-	if w, ok := commonWord(v); ok {
-		*dst = w // raw: the words have no escapes
-	} else {
-		*dst = d.str(v, raw)
-	}
-	return end
-}
-
-// commonWord returns the constant equal to v if v is a word that roles,
-// finish reasons, and the types of tool calls and content parts usually
-// are.
-func commonWord(v []byte) (string, bool) {
-	switch string(v) {
-	case RoleAssistant:
-		return RoleAssistant, true
-	case RoleUser:
-		return RoleUser, true
-	case RoleSystem:
-		return RoleSystem, true
-	case RoleDeveloper:
-		return RoleDeveloper, true
-	case RoleTool:
-		return RoleTool, true
-	case FinishStop:
-		return FinishStop, true
-	case FinishLength:
-		return FinishLength, true
-	case FinishToolCalls:
-		return FinishToolCalls, true
-	case FinishContentFilter:
-		return FinishContentFilter, true
-	case "function":
-		return "function", true
-	case PartText:
-		return PartText, true
-	case PartImageURL:
-		return PartImageURL, true
-	}
-	return "", false
+		return a.d.keep(b, j, key, &a.v.Extra)
+	})
 }
 
 // decodeMessage decodes data into *m, as [Message.UnmarshalJSON] does with
@@ -515,16 +305,16 @@ func commonWord(v []byte) (string, bool) {
 // It reports false otherwise, leaving *m alone. The strings never alias
 // data.
 func decodeMessage(data []byte, m *Message) bool {
-	var d answerDecoder
+	d := new(decoder)
 	i := jsonlex.SkipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return false
 	}
-	var msg Message
-	if i = d.message(data, i, &msg); i < 0 || jsonlex.SkipSpace(data, i) != len(data) {
+	msg := new(Message)
+	if i = d.message(data, i, msg); i < 0 || jsonlex.SkipSpace(data, i) != len(data) {
 		return false
 	}
-	*m = msg
+	*m = *msg
 	return true
 }
 
@@ -533,7 +323,7 @@ func decodeMessage(data []byte, m *Message) bool {
 // if it has a shape the fast path knows. It reports false otherwise. The
 // strings never alias data.
 func decodeContent(data []byte) (Content, bool) {
-	var d answerDecoder
+	d := new(decoder)
 	var c Content
 	if len(data) == 0 || jsonlex.IsSpace(data[0]) {
 		return c, false
@@ -543,3 +333,7 @@ func decodeContent(data []byte) (Content, bool) {
 	}
 	return c, true
 }
+
+// bodyBytes returns the bytes of the immutable string s, for the decoders
+// to read: they never write to them.
+func bodyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

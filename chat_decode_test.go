@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/aione/aione-go/internal/benchdata"
+	"github.com/aione/aione-go/internal/jsonlex"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -63,21 +64,25 @@ type refMessage struct{ m Message }
 
 func (r *refMessage) UnmarshalJSON(data []byte) error {
 	var w struct {
-		Role             string          `json:"role"`
-		Content          refContent      `json:"content"`
-		Name             string          `json:"name"`
-		ToolCalls        []ToolCall      `json:"tool_calls"`
-		ToolCallID       string          `json:"tool_call_id"`
-		Refusal          string          `json:"refusal"`
-		ReasoningContent string          `json:"reasoning_content"`
-		Reasoning        string          `json:"reasoning"`
-		Images           []ContentPart   `json:"images"`
-		Audio            json.RawMessage `json:"audio"`
+		Role             string        `json:"role"`
+		Content          refContent    `json:"content"`
+		Name             string        `json:"name"`
+		ToolCalls        []ToolCall    `json:"tool_calls"`
+		ToolCallID       string        `json:"tool_call_id"`
+		Refusal          string        `json:"refusal"`
+		ReasoningContent string        `json:"reasoning_content"`
+		Reasoning        string        `json:"reasoning"`
+		Images           []ContentPart `json:"images"`
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
+	extra, err := unknownMembers(data, messageKeys.Names())
+	if err != nil {
+		return err
+	}
 	r.m = Message{
+		Extra:            extra,
 		Role:             w.Role,
 		Content:          w.Content.c,
 		Name:             w.Name,
@@ -96,14 +101,14 @@ func (r *refMessage) UnmarshalJSON(data []byte) error {
 // decodeChatRef decodes an answer the original way.
 func decodeChatRef(data []byte) (*ChatResponse, []byte, error) {
 	var out struct {
-		ID                string `json:"id"`
-		Object            string `json:"object"`
-		Created           int64  `json:"created"`
-		Model             string `json:"model"`
-		SystemFingerprint string `json:"system_fingerprint"`
-		ServiceTier       string `json:"service_tier"`
+		ID                string  `json:"id"`
+		Object            string  `json:"object"`
+		Created           intJSON `json:"created"`
+		Model             string  `json:"model"`
+		SystemFingerprint string  `json:"system_fingerprint"`
+		ServiceTier       string  `json:"service_tier"`
 		Choices           []struct {
-			Index        int        `json:"index"`
+			Index        intJSON    `json:"index"`
 			Message      refMessage `json:"message"`
 			FinishReason string     `json:"finish_reason"`
 			Logprobs     *Logprobs  `json:"logprobs"`
@@ -117,13 +122,13 @@ func decodeChatRef(data []byte) (*ChatResponse, []byte, error) {
 	if len(out.Error) > 0 && !isNull(out.Error) {
 		return nil, out.Error, nil
 	}
-	r := &ChatResponse{ID: out.ID, Object: out.Object, Created: out.Created, Model: out.Model,
+	r := &ChatResponse{ID: out.ID, Object: out.Object, Created: int64(out.Created), Model: out.Model,
 		SystemFingerprint: out.SystemFingerprint, ServiceTier: out.ServiceTier, Usage: out.Usage}
 	if out.Choices != nil {
 		r.Choices = make([]Choice, len(out.Choices))
 	}
 	for i, c := range out.Choices {
-		r.Choices[i] = Choice{Index: c.Index, Message: c.Message.m, FinishReason: c.FinishReason, Logprobs: c.Logprobs}
+		r.Choices[i] = Choice{Index: int(c.Index), Message: c.Message.m, FinishReason: c.FinishReason, Logprobs: c.Logprobs}
 	}
 	return r, nil, nil
 }
@@ -298,7 +303,12 @@ func TestDecodeChatFiles(t *testing.T) {
 		"n2": {fast: true},
 		"unknown_nested": {fast: true, want: func() *ChatResponse {
 			m := assistant("k")
-			m.ToolCalls = []ToolCall{{ID: "call_1", Type: "function", Function: FunctionCall{Name: "f", Arguments: "{}"}}}
+			m.ToolCalls = []ToolCall{{ID: "call_1", Type: "function", Function: FunctionCall{Name: "f", Arguments: "{}"},
+				Extra: map[string]json.RawMessage{"extra": json.RawMessage(`[true,false,null]`), "index": json.RawMessage(`0`)}}}
+			m.Extra = map[string]json.RawMessage{
+				"annotations": json.RawMessage(`[{"type":"url_citation","url_citation":{"url":"https://example.com","title":"E"}}]`),
+				"audio":       json.RawMessage(`{"id":"a1","data":"AAAA","transcript":"t"}`),
+			}
 			r := answer("chatcmpl-k", 1711500000, "m", Choice{Message: m, FinishReason: "stop"})
 			r.Usage = &Usage{PromptTokens: 1, CompletionTokens: 2, TotalTokens: 3,
 				PromptTokensDetails: &PromptTokensDetails{}, CompletionTokensDetails: &CompletionTokensDetails{}}
@@ -339,7 +349,7 @@ func TestDecodeChatFiles(t *testing.T) {
 		"choices_empty":    {fast: true, want: &ChatResponse{ID: "x", Object: "chat.completion", Model: "m", Choices: []Choice{}}},
 		"dup_key":          {want: answer("x", 1, "m", Choice{Message: assistant("b"), FinishReason: "stop"})},
 		"case_key":         {want: answer("x", 1, "m", Choice{Index: 2, Message: assistant("c"), FinishReason: "stop"})},
-		"numbers_float":    {err: true},
+		"numbers_float":    {fast: true, want: &ChatResponse{ID: "x", Object: "chat.completion", Created: 1711500000, Model: "m", Choices: []Choice{}}},
 		"numbers_big":      {err: true},
 		"trailing_garbage": {err: true},
 		"not_object":       {err: true},
@@ -369,8 +379,7 @@ func TestDecodeChatFiles(t *testing.T) {
 					t.Errorf("response mismatch (-want +got):\n%s", diff)
 				}
 			}
-			d := answerDecoder{alias: true}
-			if _, _, ok := d.answer(data); ok != tt.fast {
+			if _, _, ok := fastAnswer(data); ok != tt.fast {
 				t.Errorf("fast path taken: %v, want %v", ok, tt.fast)
 			}
 		})
@@ -393,7 +402,7 @@ func TestDecodeChatShapes(t *testing.T) {
 		{`{"choices":{}}`, false},
 		{`{"created":null,"id":null,"usage":{}}`, true},
 		{`{"created":"1"}`, false},
-		{`{"created":1e3}`, false},
+		{`{"created":1e3}`, true},
 		{`{"created":-5}`, true},
 		{`{"created":01}`, false},
 		{`{"error":{}}`, true},
@@ -438,15 +447,14 @@ func TestDecodeChatShapes(t *testing.T) {
 		{pre + `{"content":"a\"b"} ,"logprobs":null, "finish_reason":"x"}]}`, true},
 		{pre + `{},"logprobs":{}}]}`, false},
 		{`{"choices":[{"index":null,"message":{},"finish_reason":null}]}`, true},
-		{pre + `{},"index":1.0}]}`, false},
+		{pre + `{},"index":1.0}]}`, false}, // a repeated key
 		{`{"usage":{"prompt_tokens":1,"prompt_tokens":2}}`, false},
 		{`{"usage":{"prompt_tokens_details":{"cached_tokens":1},"completion_tokens_details":null}}`, true},
 		{`{"usage":[]}`, false},
 	}
 	for _, tt := range tests {
 		checkChat(t, []byte(tt.in))
-		d := answerDecoder{alias: true}
-		if _, _, ok := d.answer([]byte(tt.in)); ok != tt.fast {
+		if _, _, ok := fastAnswer([]byte(tt.in)); ok != tt.fast {
 			t.Errorf("%s: fast path taken: %v, want %v", tt.in, ok, tt.fast)
 		}
 	}
@@ -468,8 +476,7 @@ func TestDecodeChatRandom(t *testing.T) {
 		g.object(levelAnswer, 0)
 		data := g.b.Bytes()
 		checkChat(t, data)
-		d := answerDecoder{alias: true}
-		if _, _, ok := d.answer(data); ok {
+		if _, _, ok := fastAnswer(data); ok {
 			fast++
 		}
 	}
@@ -496,7 +503,7 @@ type answerGen struct{ *jsonGen }
 func newAnswerGen(seed1, seed2 uint64) *answerGen {
 	g := &answerGen{&jsonGen{r: rand.New(rand.NewPCG(seed1, seed2)), strays: []string{"x", "annotations", "audio", "index", "ıd", "provider", "native_finish_reason", "ſervice_tier"}}}
 	g.keys = func(level int) []string {
-		return [...]*keyTable{chunkKeys, answerChoiceKeys, messageKeys, answerCallKeys, functionKeys, partKeys, imageURLKeys, usageKeys}[level].names
+		return [...]*jsonlex.KeyTable{chunkKeys, answerChoiceKeys, messageKeys, answerCallKeys, functionKeys, partKeys, imageURLKeys, usageKeys}[level].Names()
 	}
 	g.value = g.writeValue
 	return g
@@ -538,7 +545,9 @@ func (g *answerGen) writeValue(level int, key string, depth int) {
 }
 
 // TestDecodeChatAllocs checks the allocation budget of a typical answer:
-// the response with its choice, the usage, and the text (it has escapes).
+// the response with its choice, the usage, the text (it has escapes), the
+// block of its short strings, and the message's "annotations" kept in
+// Extra (a map, which is two allocations, and a copy of the value).
 func TestDecodeChatAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts")
@@ -549,8 +558,8 @@ func TestDecodeChatAllocs(t *testing.T) {
 			t.Fatal(r, err)
 		}
 	})
-	if allocs > 3 {
-		t.Errorf("decodeChat allocates %v times per typical answer, want at most 3", allocs)
+	if allocs > 7 {
+		t.Errorf("decodeChat allocates %v times per typical answer, want at most 7", allocs)
 	}
 }
 

@@ -369,7 +369,8 @@ func TestChatResponse(t *testing.T) {
 	require.NoError(t, err)
 	want := &ChatResponse{
 		ID: "chatcmpl-9", Object: "chat.completion", Created: 1711500000, Model: "gpt-x", SystemFingerprint: "fp_1", ServiceTier: "default",
-		Choices: []Choice{{Message: Message{Role: "assistant", Content: TextContent("Hello"), ReasoningContent: "thinking..."}, FinishReason: "stop",
+		Choices: []Choice{{Message: Message{Role: "assistant", Content: TextContent("Hello"), ReasoningContent: "thinking...",
+			Extra: map[string]json.RawMessage{"annotations": json.RawMessage(`[{"type":"url_citation"}]`)}}, FinishReason: "stop",
 			Logprobs: &Logprobs{Content: []TokenLogprob{{Token: "Hello", Logprob: -0.1, Bytes: []int{72}, TopLogprobs: []TopLogprob{{Token: "Hi", Logprob: -2.5, Bytes: []int{72, 105}}}}}}}},
 		Usage:     &Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15, PromptTokensDetails: &PromptTokensDetails{CachedTokens: 4}, CompletionTokensDetails: &CompletionTokensDetails{ReasoningTokens: 2}},
 		RequestID: "oneapi-7",

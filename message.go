@@ -84,16 +84,15 @@ func ToolMessage(toolCallID, content string) Message {
 }
 
 type messageJSON struct {
-	Role             string          `json:"role"`
-	Content          Content         `json:"content"`
-	Name             string          `json:"name,omitempty"`
-	ToolCalls        []ToolCall      `json:"tool_calls,omitempty"`
-	ToolCallID       string          `json:"tool_call_id,omitempty"`
-	Refusal          string          `json:"refusal,omitempty"`
-	ReasoningContent string          `json:"reasoning_content,omitempty"`
-	Reasoning        string          `json:"reasoning,omitempty"`
-	Images           []ContentPart   `json:"images,omitempty"`
-	Audio            json.RawMessage `json:"audio,omitempty"`
+	Role             string        `json:"role"`
+	Content          Content       `json:"content"`
+	Name             string        `json:"name,omitempty"`
+	ToolCalls        []ToolCall    `json:"tool_calls,omitempty"`
+	ToolCallID       string        `json:"tool_call_id,omitempty"`
+	Refusal          string        `json:"refusal,omitempty"`
+	ReasoningContent string        `json:"reasoning_content,omitempty"`
+	Reasoning        string        `json:"reasoning,omitempty"`
+	Images           []ContentPart `json:"images,omitempty"`
 }
 
 // MarshalJSON encodes the message as a request message, with its
@@ -158,7 +157,12 @@ func (m *Message) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
+	extra, err := unknownMembers(data, messageKeys.Names())
+	if err != nil {
+		return err
+	}
 	*m = Message{
+		Extra:            extra,
 		Role:             w.Role,
 		Content:          w.Content,
 		Name:             w.Name,
@@ -329,6 +333,25 @@ func (p ContentPart) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	return spliceExtra(b, p.Extra)
+}
+
+// UnmarshalJSON decodes a part, keeping the members the type does not
+// name in Extra.
+func (p *ContentPart) UnmarshalJSON(data []byte) error {
+	if isNull(data) {
+		return nil
+	}
+	var w contentPartJSON
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	extra, err := unknownMembers(data, partKeys.Names())
+	if err != nil {
+		return err
+	}
+	*p = ContentPart(w)
+	p.Extra = extra
+	return nil
 }
 
 func (p ContentPart) equal(o ContentPart) bool {

@@ -55,6 +55,25 @@ func (t ToolCall) MarshalJSON() ([]byte, error) {
 	return spliceExtra(b, t.Extra)
 }
 
+// UnmarshalJSON decodes a tool call, keeping the members the type does not
+// name in Extra.
+func (t *ToolCall) UnmarshalJSON(data []byte) error {
+	if isNull(data) {
+		return nil
+	}
+	var w toolCallJSON
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	extra, err := unknownMembers(data, answerCallKeys.Names())
+	if err != nil {
+		return err
+	}
+	*t = ToolCall(w)
+	t.Extra = extra
+	return nil
+}
+
 // FunctionCall names the function to call and its arguments as the JSON
 // text the model wrote, which may not be valid.
 type FunctionCall struct {
