@@ -1,6 +1,10 @@
 package aione
 
 import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -40,13 +44,18 @@ type choiceAcc struct {
 	finish   string
 	logprobs *Logprobs
 	images   []ContentPart
+	extra    map[string][]byte // the deltas' Extra members, merged
 }
 
 // callAcc is one tool call merged from its fragments.
 type callAcc struct {
 	id, typ, name string
 	args          []byte
-	claimed       bool // false for a gap left by an index that skipped ahead
+	claimed       bool              // false for a gap left by an index that skipped ahead
+	extra         map[string][]byte // the fragments' Extra members, merged
+	// madeID is the ID made up for a call the server sent none for, so
+	// that every Response names it the same.
+	madeID string
 }
 
 const (
@@ -174,9 +183,58 @@ func (ca *choiceAcc) add(ch *ChunkChoice) {
 		ca.logprobs.Content = append(ca.logprobs.Content, lp.Content...)
 		ca.logprobs.Refusal = append(ca.logprobs.Refusal, lp.Refusal...)
 	}
+	mergeExtra(&ca.extra, d.Extra)
 	for i := range d.ToolCalls {
 		ca.addCall(&d.ToolCalls[i], i)
 	}
+}
+
+// mergeExtra merges the Extra members of a fragment into the kept ones, in
+// buffers of the accumulator's own: a member seen again replaces the
+// earlier value, except that two arrays are joined into one (OpenRouter's
+// reasoning_details arrive in pieces, Gemini's extra_content whole, once).
+func mergeExtra(dst *map[string][]byte, src map[string]json.RawMessage) {
+	for k, v := range src {
+		if *dst == nil {
+			*dst = make(map[string][]byte, len(src))
+		}
+		old := (*dst)[k]
+		v = bytes.TrimSpace(v)
+		if len(old) > 1 && old[0] == '[' && len(v) > 1 && v[0] == '[' {
+			inner := bytes.TrimSpace(v[1 : len(v)-1])
+			if len(inner) > 0 {
+				old = old[:len(old)-1] // drop ']'
+				if len(bytes.TrimSpace(old)) > 1 {
+					old = append(old, ',')
+				}
+				old = append(appendText(old, string(inner)), ']')
+			}
+			(*dst)[k] = old
+			continue
+		}
+		(*dst)[k] = append([]byte(nil), v...)
+	}
+}
+
+// frozenExtra returns a copy of kept Extra members, for a response.
+func frozenExtra(kept map[string][]byte) map[string]json.RawMessage {
+	if len(kept) == 0 {
+		return nil
+	}
+	out := make(map[string]json.RawMessage, len(kept))
+	for k, v := range kept {
+		out[k] = bytes.Clone(v)
+	}
+	return out
+}
+
+// newToolCallID makes up the ID of a tool call the server sent without
+// one, so that the tool loop can answer it: "call_" and 24 random hex
+// digits.
+func newToolCallID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // never fails
+	return "call_" + hex.EncodeToString(b[:])
 }
 
 // addCall merges the tool call fragment t, found at position pos of its
@@ -210,6 +268,7 @@ func (ca *choiceAcc) addCall(t *ToolCallDelta, pos int) {
 		c.name = t.Function.Name
 	}
 	c.args = appendText(c.args, t.Function.Arguments)
+	mergeExtra(&c.extra, t.Extra)
 }
 
 // claim returns the position of a new call: want if that is free, else
@@ -331,6 +390,7 @@ func (a *accumulator) response() *ChatResponse {
 			Refusal:          frozen(c.refusal),
 			ReasoningContent: frozen(c.reasoning),
 			Images:           slices.Clone(c.images),
+			Extra:            frozenExtra(c.extra),
 		}
 		if m.Role == "" {
 			m.Role = RoleAssistant
@@ -340,7 +400,8 @@ func (a *accumulator) response() *ChatResponse {
 		if c.hasText || !c.hasCalls() && len(c.refusal) == 0 {
 			m.Content = TextContent(frozen(c.content))
 		}
-		for _, tc := range c.calls {
+		for k := range c.calls {
+			tc := &a.choices[i].calls[k]
 			if !tc.claimed {
 				continue
 			}
@@ -348,10 +409,18 @@ func (a *accumulator) response() *ChatResponse {
 			if typ == "" {
 				typ = "function"
 			}
+			id := tc.id
+			if id == "" {
+				if tc.madeID == "" {
+					tc.madeID = newToolCallID()
+				}
+				id = tc.madeID
+			}
 			m.ToolCalls = append(m.ToolCalls, ToolCall{
-				ID:       tc.id,
+				ID:       id,
 				Type:     typ,
 				Function: FunctionCall{Name: tc.name, Arguments: frozen(tc.args)},
+				Extra:    frozenExtra(tc.extra),
 			})
 		}
 		var lp *Logprobs

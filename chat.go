@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unsafe"
 )
 
 // Message roles.
@@ -285,11 +286,15 @@ type ChatResponse struct {
 	RateLimit RateLimit `json:"-"`
 	// Header holds all the response headers.
 	Header http.Header `json:"-"`
-	// Raw is the response body exactly as received, so that fields the
-	// types do not name (annotations, provider extensions) are never lost.
-	// It is the caller's: the decoded fields do not share its memory.
-	// For a stream's Response it is nil.
-	Raw json.RawMessage `json:"-"`
+	// Raw is the response body exactly as received, so that nothing the
+	// types do not name is ever lost. It is a string, so that it cannot
+	// change: long decoded strings (a large text without escapes, an image
+	// data URL) share its memory, and an answer kept whole holds its body
+	// once. Short strings (IDs, model, roles, finish reasons) are copies
+	// that never keep the body alive. Decode it with
+	// json.Unmarshal([]byte(resp.Raw), &v). For a stream's Response it is
+	// empty.
+	Raw string `json:"-"`
 }
 
 // Choice is one of the answers in a [ChatResponse].
@@ -511,14 +516,16 @@ func readBody(ctx context.Context, resp *http.Response, limit int64) ([]byte, er
 const maxInitialRead = 64 << 10
 
 // decodeResponse decodes a 2xx body, which may still hold an error object.
-// The response keeps data as its Raw, and its strings may point into it
-// (see [decodeChat]): data must not be modified afterwards.
+// It takes data over: the response's Raw and long strings share its
+// memory, so it must never be written again. Tool calls sent without an
+// ID get one made up, which the tool loop uses on both sides.
 func decodeResponse(status int, h http.Header, data []byte) (*ChatResponse, error) {
-	// The decoded strings point into text, a private copy of the body, so
-	// that a caller writing to Raw cannot change them: one allocation and
-	// a copy, against one per string.
-	text := bytes.Clone(data)
-	r, errField, err := decodeChat(text)
+	if cap(data)-len(data) > len(data)/4 {
+		// Do not keep a read buffer's spare capacity alive with the
+		// answer.
+		data = bytes.Clone(data)
+	}
+	r, errField, err := decodeChat(data)
 	if err != nil {
 		e := newAPIError(status, h, data[:min(len(data), maxErrorBody)])
 		return nil, fmt.Errorf("aione: decoding response (status %d, content type %q): %v: %q",
@@ -527,9 +534,17 @@ func decodeResponse(status int, h http.Header, data []byte) (*ChatResponse, erro
 	if errField != nil {
 		return nil, newAPIError(status, h, data)
 	}
+	for i := range r.Choices {
+		calls := r.Choices[i].Message.ToolCalls
+		for k := range calls {
+			if calls[k].ID == "" {
+				calls[k].ID = newToolCallID()
+			}
+		}
+	}
 	r.Header = h
 	r.RequestID = requestID(h)
 	r.RateLimit = parseRateLimit(h)
-	r.Raw = data
+	r.Raw = unsafe.String(unsafe.SliceData(data), len(data))
 	return r, nil
 }

@@ -180,7 +180,7 @@ func checkChat(t *testing.T, data []byte) chatResult {
 		if !errors.As(err, &apiErr) || resp != nil {
 			t.Fatalf("decodeResponse(%q) = %v, %v: want an *APIError", data, resp, err)
 		}
-	case err != nil || !bytes.Equal(resp.Raw, data):
+	case err != nil || resp.Raw != string(data):
 		t.Fatalf("decodeResponse(%q) = %v, %v: want the response", data, resp, err)
 	}
 

@@ -3,6 +3,7 @@ package aione
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -308,7 +309,7 @@ func (s *Stream) next() bool {
 			}
 			errField, err := s.dec.decode(data, &s.cur)
 			if err != nil {
-				s.finish(s.call.redactErr(fmt.Errorf("aione: stream chunk is not valid JSON: %v: %q", err, excerpt(s.call.redactBytes(data)))))
+				s.finish(s.call.redactErr(badChunk(err, data, s.call.redactBytes(data))))
 				return false
 			}
 			if errField != nil {
@@ -334,6 +335,18 @@ func (s *Stream) next() bool {
 		s.finish(err)
 		return false
 	}
+}
+
+// badChunk is the error of a chunk whose data the decoder rejected with
+// err: text that is not JSON, or JSON with a value of the wrong type.
+func badChunk(err error, data, shown []byte) error {
+	switch {
+	case err == errNotObject:
+		return fmt.Errorf("aione: stream chunk is not a JSON object: %q", excerpt(shown))
+	case json.Valid(data):
+		return fmt.Errorf("aione: stream chunk has a bad value: %v: %q", strings.TrimPrefix(err.Error(), "aione: "), excerpt(shown))
+	}
+	return fmt.Errorf("aione: stream chunk is not valid JSON: %v: %q", err, excerpt(shown))
 }
 
 // endError is the error of a stream whose body ended with the scanner

@@ -1382,7 +1382,7 @@ func TestStreamResponseMatchesChat(t *testing.T) {
 			if diff := cmp.Diff(want, r.Response, ignore); diff != "" {
 				t.Errorf("Chat and ChatStream differ (-chat +stream):\n%s", diff)
 			}
-			require.Nil(t, r.Response.Raw)
+			require.Empty(t, r.Response.Raw)
 			require.NotEqual(t, want.RequestID, r.Response.RequestID)
 		})
 	}
