@@ -200,13 +200,19 @@ func (r ChatRequest) MarshalJSON() ([]byte, error) {
 }
 
 // NewChatRequest returns the request that [Client.Chat] would send for these
-// arguments, after checking it. Nothing is sent.
+// arguments, after checking it. Nothing is sent. The request is a deep
+// copy, the caller's: changing it changes neither the messages given, nor
+// the client's defaults, nor the options.
 func (c *Client) NewChatRequest(model string, messages []Message, opts ...Option) (*ChatRequest, error) {
 	cl, err := c.newCall(opts)
 	if err != nil {
 		return nil, err
 	}
-	return cl.request(model, messages, false)
+	r, err := cl.request(model, messages, false)
+	if err != nil {
+		return nil, err
+	}
+	return r.clone(), nil
 }
 
 // prepare resolves a call's options and encodes its checked request body,

@@ -83,8 +83,15 @@ func (c *Client) With(opts ...Option) (*Client, error) {
 	return newClient(c.defaults.with(opts))
 }
 
+// errNoClient is the error of every call on a Client not made by
+// NewClient.
+var errNoClient = errors.New("aione: the Client was not created with NewClient")
+
 // String describes the client without its credentials.
 func (c *Client) String() string {
+	if c == nil {
+		return "aione.Client(nil)"
+	}
 	return fmt.Sprintf("aione.Client{BaseURL: %q, APIKey: %s}", c.defaults.baseURL, c.defaults.key)
 }
 
@@ -92,7 +99,12 @@ func (c *Client) String() string {
 func (c *Client) GoString() string { return c.String() }
 
 // BaseURL returns the base URL the client sends to.
-func (c *Client) BaseURL() string { return c.defaults.baseURL }
+func (c *Client) BaseURL() string {
+	if c == nil {
+		return ""
+	}
+	return c.defaults.baseURL
+}
 
 // call holds what one Chat or ChatStream call resolved from its options.
 type call struct {
@@ -106,6 +118,9 @@ type call struct {
 
 // newCall merges the client's defaults with a call's options.
 func (c *Client) newCall(opts []Option) (*call, error) {
+	if c == nil || c.endpoint == "" {
+		return nil, errNoClient
+	}
 	if len(opts) == 0 {
 		return &call{settings: c.defaults, endpoint: c.endpoint}, nil
 	}
@@ -217,6 +232,9 @@ func (c *call) sendTo(ctx context.Context, t target, from resume) (*http.Respons
 		resp, err := c.do(req)
 		resp, err = done(resp, err)
 		c.logAttempt(ctx, req, resp, err, attempt, time.Since(start))
+		if err == nil && resp != nil && resp.Body == nil && resp.StatusCode/100 == 2 {
+			return nil, backoff.Permanent(fmt.Errorf("aione: HTTP client returned status %d with a nil Body", resp.StatusCode))
+		}
 		return resp, err
 	})
 }
