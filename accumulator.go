@@ -44,15 +44,15 @@ type choiceAcc struct {
 	finish   string
 	logprobs *Logprobs
 	images   []ContentPart
-	extra    map[string][]byte // the deltas' Extra members, merged
+	extra    map[string]json.RawMessage // the deltas' Extra members, merged
 }
 
 // callAcc is one tool call merged from its fragments.
 type callAcc struct {
 	id, typ, name string
 	args          []byte
-	claimed       bool              // false for a gap left by an index that skipped ahead
-	extra         map[string][]byte // the fragments' Extra members, merged
+	claimed       bool                       // false for a gap left by an index that skipped ahead
+	extra         map[string]json.RawMessage // the fragments' Extra members, merged
 	// madeID is the ID made up for a call the server sent none for, so
 	// that every Response names it the same.
 	madeID string
@@ -193,10 +193,10 @@ func (ca *choiceAcc) add(ch *ChunkChoice) {
 // buffers of the accumulator's own: a member seen again replaces the
 // earlier value, except that two arrays are joined into one (OpenRouter's
 // reasoning_details arrive in pieces, Gemini's extra_content whole, once).
-func mergeExtra(dst *map[string][]byte, src map[string]json.RawMessage) {
+func mergeExtra(dst *map[string]json.RawMessage, src map[string]json.RawMessage) {
 	for k, v := range src {
 		if *dst == nil {
-			*dst = make(map[string][]byte, len(src))
+			*dst = make(map[string]json.RawMessage, len(src))
 		}
 		old := (*dst)[k]
 		v = bytes.TrimSpace(v)
@@ -214,18 +214,6 @@ func mergeExtra(dst *map[string][]byte, src map[string]json.RawMessage) {
 		}
 		(*dst)[k] = append([]byte(nil), v...)
 	}
-}
-
-// frozenExtra returns a copy of kept Extra members, for a response.
-func frozenExtra(kept map[string][]byte) map[string]json.RawMessage {
-	if len(kept) == 0 {
-		return nil
-	}
-	out := make(map[string]json.RawMessage, len(kept))
-	for k, v := range kept {
-		out[k] = bytes.Clone(v)
-	}
-	return out
 }
 
 // newToolCallID makes up the ID of a tool call the server sent without
@@ -390,7 +378,7 @@ func (a *accumulator) response() *ChatResponse {
 			Refusal:          frozen(c.refusal),
 			ReasoningContent: frozen(c.reasoning),
 			Images:           slices.Clone(c.images),
-			Extra:            frozenExtra(c.extra),
+			Extra:            cloneExtra(c.extra),
 		}
 		if m.Role == "" {
 			m.Role = RoleAssistant
@@ -420,7 +408,7 @@ func (a *accumulator) response() *ChatResponse {
 				ID:       id,
 				Type:     typ,
 				Function: FunctionCall{Name: tc.name, Arguments: frozen(tc.args)},
-				Extra:    frozenExtra(tc.extra),
+				Extra:    cloneExtra(tc.extra),
 			})
 		}
 		var lp *Logprobs

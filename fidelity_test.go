@@ -64,7 +64,7 @@ func (ss *scriptServer) request(t *testing.T, n int) []byte {
 // sends it: the thought signature rides on the tool call, and the next
 // request must send it back.
 const (
-	geminiSignature = "CiQB0e2Kb7Xc9Gm3+signature/AAAA=="
+	geminiSignature  = "CiQB0e2Kb7Xc9Gm3+signature/AAAA=="
 	geminiToolAnswer = `{"id":"gem-1","object":"chat.completion","created":1764680000,"model":"gemini-3-pro-preview",` +
 		`"choices":[{"index":0,"message":{"role":"assistant","tool_calls":[{"extra_content":{"google":{"thought_signature":"` + geminiSignature + `"}},` +
 		`"function":{"arguments":"{\"city\":\"Paris\"}","name":"get_weather"},"id":"function-call-1","type":"function"}]},"finish_reason":"tool_calls"}],` +
