@@ -136,36 +136,15 @@ func fastAnswer(b []byte) (r *ChatResponse, errField []byte, ok bool) {
 
 func answerMember(blk *chatBlock, b []byte, k int, key []byte, j int) int {
 	d, r := &blk.dec, &blk.resp
-	switch k {
-	case chunkID:
-		return d.stringValue(b, j, &r.ID)
-	case chunkObject:
-		return d.stringValue(b, j, &r.Object)
-	case chunkCreated:
-		return intValue(b, j, &r.Created)
-	case chunkModel:
-		return d.stringValue(b, j, &r.Model)
-	case chunkFingerprint:
-		return d.stringValue(b, j, &r.SystemFingerprint)
-	case chunkTier:
-		return d.stringValue(b, j, &r.ServiceTier)
-	case chunkChoices:
-		if b[j] == '[' {
-			r.Choices = blk.one[:0]
-		}
-		end := list(d, b, j, &r.Choices, (*decoder).choice)
-		r.Choices = r.Choices[:len(r.Choices):len(r.Choices)]
-		return end
-	case chunkUsage:
-		return usageValue(b, j, &r.Usage)
-	case chunkError:
-		end := jsonlex.SkipValue(b, j)
-		if end >= 0 {
-			d.errField = b[j:end]
-		}
-		return end
+	if k != chunkChoices {
+		return d.sharedMember(b, k, j, &r.ID, &r.Object, &r.Model, &r.SystemFingerprint, &r.ServiceTier, &r.Created, &r.Usage)
 	}
-	return jsonlex.SkipValue(b, j)
+	if b[j] == '[' {
+		r.Choices = blk.one[:0]
+	}
+	end := list(d, b, j, &r.Choices, (*decoder).choice)
+	r.Choices = r.Choices[:len(r.Choices):len(r.Choices)]
+	return end
 }
 
 // choice reads the choice object at b[i] into ch, which is zero.

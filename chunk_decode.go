@@ -267,23 +267,31 @@ func (d *chunkDecoder) fast(b []byte, c *ChatChunk) (errField []byte, ok bool) {
 
 func chunkMember(a at[ChatChunk], b []byte, k int, key []byte, j int) int {
 	d, c := a.d, a.v
+	if k == chunkChoices {
+		return d.choiceList(b, j, c)
+	}
+	return d.sharedMember(b, k, j, &c.ID, &c.Object, &c.Model, &c.SystemFingerprint, &c.ServiceTier, &c.Created, &c.Usage)
+}
+
+// sharedMember reads the member k (of chunkKeys, but choices) at b[j] of a
+// chunk or an answer, which share these keys, into the given fields.
+// Strings that repeat from one chunk to the next are interned.
+func (d *decoder) sharedMember(b []byte, k, j int, id, object, model, fingerprint, tier *string, created *int64, usage **Usage) int {
 	switch k {
 	case chunkID:
-		return d.interned(b, j, &c.ID, &d.id)
+		return d.interned(b, j, id, &d.id)
 	case chunkObject:
-		return d.interned(b, j, &c.Object, &d.object)
+		return d.interned(b, j, object, &d.object)
 	case chunkCreated:
-		return intValue(b, j, &c.Created)
+		return intValue(b, j, created)
 	case chunkModel:
-		return d.interned(b, j, &c.Model, &d.model)
+		return d.interned(b, j, model, &d.model)
 	case chunkFingerprint:
-		return d.interned(b, j, &c.SystemFingerprint, &d.fingerprint)
+		return d.interned(b, j, fingerprint, &d.fingerprint)
 	case chunkTier:
-		return d.interned(b, j, &c.ServiceTier, &d.tier)
-	case chunkChoices:
-		return d.choiceList(b, j, c)
+		return d.interned(b, j, tier, &d.tier)
 	case chunkUsage:
-		return usageValue(b, j, &c.Usage)
+		return usageValue(b, j, usage)
 	case chunkError:
 		end := jsonlex.SkipValue(b, j)
 		if end >= 0 {

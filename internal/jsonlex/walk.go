@@ -209,27 +209,39 @@ func Members[T any](b []byte, i int, t *KeyTable, x T, visit func(x T, b []byte,
 	if i < len(b) && b[i] == '}' {
 		return i + 1
 	}
-	for {
+	for more := true; more; {
 		k, key, j := t.key(b, i, &seen)
 		if j < 0 {
 			return -1
 		}
-		if j = visit(x, b, k, key, j); j < 0 {
-			return -1
-		}
-		j = SkipSpace(b, j)
-		if j >= len(b) {
-			return -1
-		}
-		switch b[j] {
-		case ',':
-			i = SkipSpace(b, j+1)
-		case '}':
-			return j + 1
-		default:
+		if i, more = next(b, visit(x, b, k, key, j), '}'); i < 0 {
 			return -1
 		}
 	}
+	return i
+}
+
+// next moves past the member or element that ended at b[i] (-1 if it did
+// not). It returns the index of the next one and true, or the index just
+// past the closing byte and false, or -1.
+func next(b []byte, i int, closing byte) (int, bool) {
+	if i < 0 {
+		return -1, false
+	}
+	i = SkipSpace(b, i)
+	switch {
+	case i >= len(b):
+		return -1, false
+	case b[i] == closing:
+		return i + 1, false
+	case b[i] != ',':
+		return -1, false
+	}
+	i = SkipSpace(b, i+1)
+	if i >= len(b) {
+		return -1, false
+	}
+	return i, true
 }
 
 // Elements walks the array that starts at b[i] == '['. For each element
@@ -243,27 +255,12 @@ func Elements[T any](b []byte, i int, x T, visit func(x T, b []byte, j int) int)
 	if b[i] == ']' {
 		return i + 1
 	}
-	for {
-		j := visit(x, b, i)
-		if j < 0 {
-			return -1
-		}
-		j = SkipSpace(b, j)
-		if j >= len(b) {
-			return -1
-		}
-		switch b[j] {
-		case ',':
-			i = SkipSpace(b, j+1)
-			if i >= len(b) {
-				return -1
-			}
-		case ']':
-			return j + 1
-		default:
+	for more := true; more; {
+		if i, more = next(b, visit(x, b, i), ']'); i < 0 {
 			return -1
 		}
 	}
+	return i
 }
 
 // Null returns the index just past the null at b[i], or -1.
@@ -308,11 +305,8 @@ func ParseIntegral(b []byte, i int) (v int64, end int, ok bool) {
 	// The digits, and the power of ten that scales them.
 	mant, exp := num, 0
 	if e := indexAny(mant, 'e', 'E'); e >= 0 {
-		x, _, ok := ParseInt(expDigits(mant[e+1:]))
-		if !ok || x > 1000 || x < -1000 {
-			return 0, end, false // far beyond int64 either way, or 0
-		}
-		exp = int(x)
+		x, _, _ := ParseInt(expDigits(mant[e+1:]))
+		exp = int(max(min(x, 1000), -1000)) // beyond int64 either way, unless 0
 		mant = mant[:e]
 	}
 	var digits []byte

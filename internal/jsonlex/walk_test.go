@@ -1,6 +1,9 @@
 package jsonlex
 
 import (
+	"bytes"
+	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -47,4 +50,49 @@ func TestKeyTableMatch(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzParseIntegral checks ParseIntegral against math/big on any input:
+// it accepts exactly the JSON numbers whose value is an integer in the
+// int64 range, and returns that value.
+func FuzzParseIntegral(f *testing.F) {
+	for _, s := range []string{"0", "-0", "1", "100.0", "1e2", "1.00E+2", "1.5", "1e-1", "10e-1", "9223372036854775807",
+		"-9223372036854775808", "9223372036854775808", "1e18", "1e19", "0.0e99999", "1.7115e9", "01", "1.", "-", "1e", "12x"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) >= 400 {
+			return // the oracle would be slow
+		}
+		v, end, ok := ParseIntegral(b, 0)
+		// The oracle: a whole valid JSON number, read exactly.
+		valid := SkipNumber(b, 0) == len(b) && len(b) > 0
+		var want big.Rat
+		wantOK := valid && (bytes.IndexAny(b, "eE") < 0 || exponentSmall(b))
+		if wantOK {
+			_, wantOK = want.SetString(string(b))
+		} else if valid {
+			// A huge exponent: only zero is an int64.
+			mant := b[:bytes.IndexAny(b, "eE")]
+			wantOK = len(bytes.Trim(mant, "-0.")) == 0
+		}
+		wantOK = wantOK && want.IsInt() && want.Num().IsInt64()
+		if end != len(b) && ok {
+			return // a number followed by other text: only the prefix counts
+		}
+		if ok != wantOK {
+			t.Fatalf("ParseIntegral(%q) ok = %v, want %v", b, ok, wantOK)
+		}
+		if ok && v != want.Num().Int64() {
+			t.Fatalf("ParseIntegral(%q) = %d, want %s", b, v, want.Num())
+		}
+	})
+}
+
+// exponentSmall reports whether the exponent of the number b is small
+// enough for math/big to expand it quickly.
+func exponentSmall(b []byte) bool {
+	e := bytes.IndexAny(b, "eE")
+	x, err := strconv.Atoi(strings.TrimPrefix(string(b[e+1:]), "+"))
+	return err == nil && x > -1000 && x < 1000
 }
