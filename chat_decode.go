@@ -2,7 +2,6 @@ package aione
 
 import (
 	"encoding/json"
-	"unsafe"
 
 	"github.com/aione/aione-go/internal/jsonlex"
 )
@@ -312,7 +311,3 @@ func decodeContent(data []byte) (Content, bool) {
 	}
 	return c, true
 }
-
-// bodyBytes returns the bytes of the immutable string s, for the decoders
-// to read: they never write to them.
-func bodyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

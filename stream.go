@@ -339,6 +339,7 @@ func (s *Stream) next() bool {
 
 // badChunk is the error of a chunk whose data the decoder rejected with
 // err: text that is not JSON, or JSON with a value of the wrong type.
+// shown is data as the error may show it.
 func badChunk(err error, data, shown []byte) error {
 	switch {
 	case err == errNotObject:
@@ -583,9 +584,10 @@ func (s *Stream) Header() http.Header { return s.header }
 // [Client.Chat] returns: each choice's text, refusal and reasoning text,
 // its tool calls assembled from their fragments, finish reasons and usage.
 // After a clean end it equals what Chat returns for the same answer, but
-// for Raw, which is nil. Its Model is the server's name for the model, or
-// the fallback model that served (see [WithFallbackModels]) when the chunks
-// name none. Each call returns a new value. It is nil when
+// for Raw, which is empty, and the IDs made up for tool calls the server
+// sent without one. Its Model is the server's name for the model, or the
+// fallback model that served (see [WithFallbackModels]) when the chunks
+// name none. Each call returns a new value, the caller's. It is nil when
 // [WithoutAccumulation] turned merging off. Merging is bounded by
 // [WithMaxResponseSize].
 func (s *Stream) Response() *ChatResponse {
