@@ -174,6 +174,13 @@ func (d *chunkDecoder) decode(data []byte, c *ChatChunk) (errField []byte, err e
 	if cap(d.scratch) > maxScratch {
 		d.scratch = nil // do not keep a huge buffer for a rare huge string
 	}
+	// The slabs keep the chunks carved from them alive, and so their
+	// strings: let them go once they hold much, so that the decoder never
+	// keeps more than about maxHeld bytes of delivered chunks (the caller's
+	// own copies keep theirs).
+	if d.held += len(data); d.held > maxHeld {
+		d.choices, d.calls, d.held = nil, nil, 0
+	}
 	if !ok {
 		*c = ChatChunk{}
 		return decodeChunkJSON(data, c)

@@ -54,6 +54,10 @@ type decoder struct {
 	choices              []ChunkChoice
 	calls                []ToolCallDelta
 	choiceSlab, callSlab int // the sizes of the last slabs
+	// held counts the bytes of the chunks decoded into the current slabs,
+	// which the slabs keep alive as long as the decoder holds them: past
+	// maxHeld, the decoder lets them go (see [chunkDecoder.decode]).
+	held int
 	// arena is the block short strings are carved from; see
 	// [decoder.own].
 	arena []byte
@@ -77,6 +81,9 @@ const (
 	// maxScratch is the largest buffer for strings with escapes kept from
 	// one chunk to the next.
 	maxScratch = 64 << 10
+	// maxHeld bounds what delivered chunks the decoder keeps alive through
+	// its slabs: about the bytes of their input.
+	maxHeld = 64 << 10
 )
 
 // at is what a visitor of jsonlex.Members works on: the decoder and the
