@@ -288,9 +288,9 @@ func cost(c *ChatChunk) int64 {
 	n := int64(0)
 	for i := range c.Choices {
 		d := &c.Choices[i].Delta
-		n += int64(len(d.Content) + len(d.Refusal) + len(d.ReasoningContent))
+		n += int64(len(d.Content)+len(d.Refusal)+len(d.ReasoningContent)) + int64(extraSize(d.Extra))
 		for _, t := range d.ToolCalls {
-			n += callCost + fragmentCost + int64(len(t.ID)+len(t.Type)+len(t.Function.Name)+len(t.Function.Arguments))
+			n += callCost + fragmentCost + int64(len(t.ID)+len(t.Type)+len(t.Function.Name)+len(t.Function.Arguments)+extraSize(t.Extra))
 		}
 		for _, p := range d.Images {
 			n += partCost + int64(len(p.Text))

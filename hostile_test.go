@@ -340,6 +340,21 @@ func TestHostileManyToolCalls(t *testing.T) {
 	}
 }
 
+// TestHostileExtraMembers: members the types do not name are kept for the
+// round trip, so a stream that sends its bulk in them reaches the response
+// bound like text does.
+func TestHostileExtraMembers(t *testing.T) {
+	sig := strings.Repeat("s", 64<<10)
+	event := `data: {"choices":[{"index":0,"delta":{"x_blob":"` + sig + `","tool_calls":[{"index":0,"extra_content":{"google":{"thought_signature":"` + sig + `"}}}]}}]}` + "\n\n"
+	c := hostileClient(t, func(*http.Request) *http.Response {
+		return answer(http.StatusOK, "text/event-stream", strings.NewReader(strings.Repeat(event, 512)))
+	})
+	n, _ := readTooLarge(t, c, 4<<20)
+	if n > 40 {
+		t.Errorf("%d chunks of 128 KiB of members were merged under a 4 MiB bound", n)
+	}
+}
+
 // readTooLarge reads a stream of c bounded by limit to its end, which must
 // be ErrResponseTooLarge, and returns how many chunks it delivered and how
 // much the heap grew while the stream was still held.

@@ -2,7 +2,6 @@ package aione
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -25,8 +24,8 @@ type Image struct {
 // beside the content. Data URLs are decoded; other URLs are returned as
 // they are, with no Data.
 //
-// A data URL that does not decode is reported in the error, joined with any
-// others; the images that did decode are returned all the same.
+// A data URL that does not decode is reported in the error, joined on one
+// line with any others (each matchable with errors.Is and errors.As); the images that did decode are returned all the same.
 func (r *ChatResponse) Images() ([]Image, error) {
 	if r == nil {
 		return nil, nil
@@ -65,7 +64,7 @@ func (r *ChatResponse) Images() ([]Image, error) {
 			}
 		}
 	}
-	return imgs, errors.Join(errs...)
+	return imgs, joinErrors("", errs...)
 }
 
 // parseImageURL decodes a data URL, or keeps any other URL.

@@ -41,6 +41,8 @@ func TestImages(t *testing.T) {
 			[]Image{{MIMEType: "image/png", Data: png2}}, "image data URL"},
 		{"no comma", `{"role":"assistant","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64"}}]}`,
 			nil, "no comma"},
+		{"two bad URLs, one line", `{"role":"assistant","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,!!!"}},{"type":"image_url","image_url":{"url":"data:image/png;base64"}}]}`,
+			nil, "image data URL"},
 		{"plain text only", `{"role":"assistant","content":"no images here, not even ![this](ftp://x)"}`, nil, ""},
 		{"null content", `{"role":"assistant","content":null}`, nil, ""},
 	}
@@ -56,6 +58,9 @@ func TestImages(t *testing.T) {
 			}
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("Images error = %v, want one containing %q", err, tt.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), "\n") {
+				t.Errorf("Images error spans lines: %q", err)
 			}
 		})
 	}
