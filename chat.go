@@ -452,7 +452,7 @@ func (cl *call) chat(ctx context.Context, body []byte) (answer *ChatResponse, er
 	if err != nil {
 		return nil, err
 	}
-	answer, err = cl.decodeAnswer(resp.StatusCode, resp.Header, data)
+	answer, err = cl.decodeAnswer(ctx, resp.StatusCode, resp.Header, data)
 	if answer != nil && answer.Model == "" && cl.model != cl.req.Model {
 		answer.Model = cl.model
 	}
@@ -525,13 +525,13 @@ const maxInitialRead = 64 << 10
 // It takes data over: the response's Raw and long strings share its
 // memory, so it must never be written again. Tool calls sent without an
 // ID get one made up, which the tool loop uses on both sides.
-func decodeResponse(status int, h http.Header, data []byte) (*ChatResponse, error) {
+func decodeResponse(ctx context.Context, status int, h http.Header, data []byte) (*ChatResponse, error) {
 	if cap(data)-len(data) > len(data)/4 {
 		// Do not keep a read buffer's spare capacity alive with the
 		// answer.
 		data = bytes.Clone(data)
 	}
-	r, errField, err := decodeChat(data)
+	r, errField, err := decodeChat(ctx, data)
 	if err != nil {
 		e := newAPIError(status, h, data[:min(len(data), maxErrorBody)])
 		return nil, fmt.Errorf("aione: decoding response (status %d, content type %q): %v: %q",

@@ -1,6 +1,7 @@
 package aione
 
 import (
+	"context"
 	"encoding/json"
 
 	"github.com/aione/aione-go/internal/jsonlex"
@@ -60,10 +61,15 @@ func decodeChatJSON(data []byte) (r *ChatResponse, errField []byte, err error) {
 
 // decodeChat decodes the chat answer data as [decodeChatJSON] does. Long
 // strings of the response may point into data, which must never be
-// modified afterwards; errField, when there is one, is part of data.
-func decodeChat(data []byte) (r *ChatResponse, errField []byte, err error) {
+// modified afterwards; errField, when there is one, is part of data. When
+// the fast path hands over to encoding/json, which cannot be stopped and
+// reads a large body for seconds, a done ctx ends the decoding first.
+func decodeChat(ctx context.Context, data []byte) (r *ChatResponse, errField []byte, err error) {
 	if r, errField, ok := fastAnswer(data); ok {
 		return r, errField, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
 	}
 	return decodeChatJSON(data)
 }

@@ -2,6 +2,7 @@ package aione
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
@@ -158,7 +159,7 @@ func checkChat(t *testing.T, data []byte) chatResult {
 		t.Fatalf("decodeChatJSON(%q) differs from the original decoder (-want +got):\n%s", data, diff)
 	}
 	buf := bytes.Clone(data)
-	got, err := runChat(decodeChat, buf)
+	got, err := runChat(decodeChatBackground, buf)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("decodeChat(%q) differs from the original decoder (-want +got):\n%s", data, diff)
 	}
@@ -169,7 +170,7 @@ func checkChat(t *testing.T, data []byte) chatResult {
 		t.Fatalf("decodeChat(%q) modified its input", data)
 	}
 
-	resp, err := decodeResponse(200, http.Header{"Content-Type": {"application/json"}}, data)
+	resp, err := decodeResponse(context.Background(), 200, http.Header{"Content-Type": {"application/json"}}, data)
 	var apiErr *APIError
 	switch {
 	case want.Err:
@@ -554,7 +555,7 @@ func TestDecodeChatAllocs(t *testing.T) {
 	}
 	data := benchdata.ChatBody(benchdata.TypicalText)
 	allocs := testing.AllocsPerRun(1000, func() {
-		if r, _, err := decodeChat(data); err != nil || r.Text() != benchdata.TypicalText {
+		if r, _, err := decodeChat(context.Background(), data); err != nil || r.Text() != benchdata.TypicalText {
 			t.Fatal(r, err)
 		}
 	})
@@ -564,7 +565,12 @@ func TestDecodeChatAllocs(t *testing.T) {
 }
 
 // BenchmarkDecodeChat decodes a typical (~1 KB) answer on the fast path.
-func BenchmarkDecodeChat(b *testing.B) { benchDecodeChat(b, decodeChat) }
+func BenchmarkDecodeChat(b *testing.B) { benchDecodeChat(b, decodeChatBackground) }
+
+// decodeChatBackground is decodeChat with a context that never ends.
+func decodeChatBackground(data []byte) (*ChatResponse, []byte, error) {
+	return decodeChat(context.Background(), data)
+}
 
 // BenchmarkDecodeChatJSON decodes it with the reference decoder.
 func BenchmarkDecodeChatJSON(b *testing.B) { benchDecodeChat(b, decodeChatJSON) }

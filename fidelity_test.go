@@ -214,7 +214,7 @@ func TestDecodeTolerances(t *testing.T) {
 				`{"prompt_tokens":1.0,"completion_tokens":1e2,"total_tokens":100.0e0,"completion_tokens_details":{"reasoning_tokens":2E1}}`),
 		} {
 			for _, data := range []string{body, strings.ReplaceAll(body, `"id":"x"`, `"id":"x","ID2":1`)} {
-				r, err := decodeResponse(200, http.Header{}, []byte(data))
+				r, err := decodeResponse(context.Background(), 200, http.Header{}, []byte(data))
 				require.NoError(t, err)
 				require.Equal(t, int64(1711500000), r.Created)
 				require.Equal(t, `{"a": [1, 2]}`, r.ToolCalls()[0].Function.Arguments)
@@ -226,7 +226,7 @@ func TestDecodeTolerances(t *testing.T) {
 	t.Run("fractions are refused", func(t *testing.T) {
 		t.Parallel()
 		for _, usage := range []string{`{"prompt_tokens":1.5}`, `{"prompt_tokens":1e-1}`, `{"prompt_tokens":1e30}`} {
-			_, err := decodeResponse(200, http.Header{}, []byte(wrap(`{"role":"assistant"}`, usage)))
+			_, err := decodeResponse(context.Background(), 200, http.Header{}, []byte(wrap(`{"role":"assistant"}`, usage)))
 			require.Error(t, err, usage)
 		}
 		doer := streamDoer(func(req *http.Request) (*http.Response, error) {

@@ -2,6 +2,7 @@ package aione
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -40,7 +41,7 @@ func FuzzDecodeResponse(f *testing.F) {
 	f.Add([]byte(`{"choices":null,"error":null}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		h := http.Header{"Content-Type": {"application/json"}}
-		resp, err := decodeResponse(200, h, body)
+		resp, err := decodeResponse(context.Background(), 200, h, body)
 		if (resp == nil) == (err == nil) {
 			t.Fatalf("decodeResponse = %v, %v: want exactly one", resp, err)
 		}

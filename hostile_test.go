@@ -660,3 +660,39 @@ func BenchmarkReadBody(b *testing.B) {
 		})
 	}
 }
+
+// eofFunc is a reader that calls f when its reader is exhausted.
+type eofFunc struct {
+	io.Reader
+	f func()
+}
+
+func (r eofFunc) Read(p []byte) (int, error) {
+	n, err := r.Reader.Read(p)
+	if err == io.EOF {
+		r.f()
+	}
+	return n, err
+}
+
+// TestHostileDecodeAfterCancel: a large answer that the fast decoder hands
+// over to encoding/json (here for a repeated key), whose call ends just as
+// its body is read, is not decoded for seconds: the call returns its
+// context's error at once.
+func TestHostileDecodeAfterCancel(t *testing.T) {
+	body := `{"id":"a","id":"b","choices":[{"index":0,"message":{"role":"assistant","content":"` + strings.Repeat("word ", 1<<20) + `"}}]}`
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	c := hostileClient(t, func(*http.Request) *http.Response {
+		return answer(http.StatusOK, "application/json", eofFunc{strings.NewReader(body), cancel})
+	})
+	resp, err := c.Chat(ctx, "m", hi)
+	require.Nil(t, resp)
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotContains(t, err.Error(), "\n")
+
+	// The same answer, with the call still on, decodes.
+	resp, err = c.Chat(t.Context(), "m", hi)
+	require.NoError(t, err)
+	require.Equal(t, "b", resp.ID)
+}

@@ -2,6 +2,7 @@ package aione
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 )
@@ -77,14 +78,18 @@ func (c *call) redactError(err error) error {
 
 // decodeAnswer is [decodeResponse] for a 2xx answer the call received. An
 // answer that holds the API key and is not a chat answer is described from
-// a copy with the key replaced.
-func (c *call) decodeAnswer(status int, h http.Header, data []byte) (*ChatResponse, error) {
-	r, err := decodeResponse(status, h, data)
+// a copy with the key replaced. A call whose context ends is not kept
+// waiting by the decoding of a large body.
+func (c *call) decodeAnswer(ctx context.Context, status int, h http.Header, data []byte) (*ChatResponse, error) {
+	r, err := decodeResponse(ctx, status, h, data)
 	if err == nil {
 		return r, nil
 	}
+	if ctx.Err() != nil {
+		return nil, c.ctxError(ctx, errors.New("aione: decoding response: stopped"))
+	}
 	if c.holdsKey(data) || c.headerHoldsKey(h) {
-		if _, err2 := decodeResponse(status, c.redactHeader(h), c.redactBytes(data)); err2 != nil {
+		if _, err2 := decodeResponse(ctx, status, c.redactHeader(h), c.redactBytes(data)); err2 != nil {
 			err = err2
 		}
 	}
