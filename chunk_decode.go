@@ -191,13 +191,17 @@ func (d *chunkDecoder) decode(data []byte, c *ChatChunk) (errField []byte, err e
 	return errField, nil
 }
 
-// idle lets go of the decoder's grown buffers while the stream waits for
-// input: a string block beyond the first size (its strings keep it alive
-// as long as they need it) and a scratch buffer beyond 1 KiB. A busy stream
-// never waits, so its blocks grow to arenaBlock and stay amortized; an idle
-// one holds at most a small block. (The slabs of choices and tool calls
-// stay: they are kept small by maxHeld and by the chunks that fill them.)
+// idle lets go of what the decoder holds beyond the chunks it delivered
+// while the stream waits for input: the slabs of choices and tool calls,
+// whose sizes start over at slabFirst, a string block beyond the first
+// size (the strings carved from it keep it alive as long as they need
+// it) and a scratch buffer beyond 1 KiB. A busy stream never waits, so its
+// slabs and blocks grow and stay amortized; an idle one holds no free
+// slots and at most a small block. A stream that waits before every chunk
+// then costs one small slab per chunk, sized to what the chunk holds.
 func (d *chunkDecoder) idle() {
+	d.choices, d.calls, d.held = nil, nil, 0
+	d.choiceSlab, d.callSlab = 0, 0
 	if cap(d.arena) > arenaFirst {
 		d.arena = nil
 	}

@@ -75,8 +75,10 @@ const (
 	// allocation (or aliases an answer's body).
 	arenaMax = 256
 	// slabFirst and slabMax bound, likewise, the number of choices or
-	// tool call fragments in a slab.
-	slabFirst = 4
+	// tool call fragments in a slab. The first slab holds one: a stream
+	// that waits between chunks starts over at it each time (see
+	// [chunkDecoder.idle]) and so holds no free slots while it waits.
+	slabFirst = 1
 	slabMax   = 64
 	// maxScratch is the largest buffer for strings with escapes kept from
 	// one chunk to the next.

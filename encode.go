@@ -29,7 +29,7 @@ func encodeRequest(r *ChatRequest) ([]byte, error) {
 // escapes, so that encoding rarely grows the buffer and seldom leaves
 // much of it unused.
 func requestSize(r *ChatRequest) int {
-	n := 512 + len(r.Model) + len(r.User)
+	n := 128 + len(r.Model) + len(r.User)
 	for i := range r.Messages {
 		m := &r.Messages[i]
 		n += 48 + len(m.Role) + len(m.Name) + len(m.ToolCallID) + len(m.Refusal) + len(m.ReasoningContent) + len(m.Content.text)

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/aione/aione-go/internal/benchdata"
 	"github.com/aione/aione-go/internal/localserver"
@@ -141,7 +142,9 @@ const maxIdleBuffers = 2 << 10
 // one event to the next: the scanner's and the chunk decoder's. Text the
 // stream has delivered is not counted, but a block it is carved from is.
 func streamBuffers(s *Stream) int {
-	return s.scanner.BufferSize() + cap(s.dec.arena) + cap(s.dec.scratch)
+	d := &s.dec
+	return s.scanner.BufferSize() + cap(d.arena) + cap(d.scratch) +
+		cap(d.choices)*int(unsafe.Sizeof(ChunkChoice{})) + cap(d.calls)*int(unsafe.Sizeof(ToolCallDelta{}))
 }
 
 // TestIdleStreamMemory checks that a stream's buffers grow for a 1 MiB
@@ -408,4 +411,31 @@ func (b *idleBody) Read(p []byte) (int, error) {
 func (b *idleBody) Close() error {
 	b.once.Do(func() { close(b.closed) })
 	return nil
+}
+
+// TestDecoderIdleHoldsNoSlots checks that a chunk decoder whose stream
+// waits holds no free slots of its slabs, and that the next chunk starts a
+// slab of one: a stream waiting between chunks pays for what it delivers.
+func TestDecoderIdleHoldsNoSlots(t *testing.T) {
+	var d chunkDecoder
+	chunk := []byte(`{"id":"c","choices":[{"index":0,"delta":{"content":"hi","tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}}]}`)
+	var c ChatChunk
+	for range 5 { // slabs of 1, 2 and 4: three free slots left
+		if _, err := d.decode(chunk, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cap(d.choices) == 0 || cap(d.calls) == 0 {
+		t.Fatalf("busy decoder: %d free choices, %d free calls; want some (the slabs grow)", cap(d.choices), cap(d.calls))
+	}
+	d.idle()
+	if cap(d.choices) != 0 || cap(d.calls) != 0 {
+		t.Errorf("idle decoder: %d free choices, %d free calls, want none", cap(d.choices), cap(d.calls))
+	}
+	if _, err := d.decode(chunk, &c); err != nil {
+		t.Fatal(err)
+	}
+	if cap(c.Choices) != 1 || cap(c.Choices[0].Delta.ToolCalls) != 1 {
+		t.Errorf("after idle: slabs of %d choices and %d calls, want 1 each", cap(c.Choices), cap(c.Choices[0].Delta.ToolCalls))
+	}
 }
