@@ -18,7 +18,7 @@ import (
 // returns a client for it. The package's own (internal) tests cannot import
 // aionetest, which imports this package, so they use its engine,
 // internal/localserver, directly; external tests and examples use
-// aionetest.
+// aionetest (roundtrip_test.go, the Example functions).
 func newLocalClient(t *testing.T, opts ...Option) (*Client, *localserver.Server) {
 	t.Helper()
 	srv := localserver.New()

@@ -114,6 +114,12 @@ type ToolCall struct {
 	// Arguments is the JSON text of the arguments, such as
 	// {"city":"Paris"}.
 	Arguments string
+	// Extra holds members the call carries beside the named ones, as raw
+	// JSON: Gemini 3's thought signature is
+	// {"extra_content": {"google": {"thought_signature": "..."}}}, which
+	// the client must send back with the call. In a stream they come with
+	// the call's first fragment.
+	Extra map[string]json.RawMessage
 }
 
 // JSON returns a Reply whose text is v encoded as JSON, the answer to a

@@ -2,6 +2,7 @@ package localserver
 
 import (
 	"encoding/json"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -276,10 +277,28 @@ type messageJSON struct {
 }
 
 type toolCallJSON struct {
-	Index    *int         `json:"index,omitempty"`
-	ID       string       `json:"id,omitempty"`
-	Type     string       `json:"type,omitempty"`
-	Function functionJSON `json:"function"`
+	Index    *int                       `json:"index,omitempty"`
+	ID       string                     `json:"id,omitempty"`
+	Type     string                     `json:"type,omitempty"`
+	Function functionJSON               `json:"function"`
+	Extra    map[string]json.RawMessage `json:"-"`
+}
+
+// MarshalJSON writes the call with its Extra members; a named member wins
+// over an Extra one of the same name.
+func (t toolCallJSON) MarshalJSON() ([]byte, error) {
+	type plain toolCallJSON
+	b, err := json.Marshal(plain(t))
+	if err != nil || len(t.Extra) == 0 {
+		return b, err
+	}
+	var named map[string]json.RawMessage
+	if err := json.Unmarshal(b, &named); err != nil {
+		return nil, err
+	}
+	all := maps.Clone(t.Extra)
+	maps.Copy(all, named)
+	return json.Marshal(all)
 }
 
 type functionJSON struct {
@@ -308,6 +327,7 @@ func (x *exchange) writeCompletion(p *chatRequest, ans answer) {
 				ID:       tc.ID,
 				Type:     "function",
 				Function: functionJSON{Name: tc.Name, Arguments: tc.Arguments},
+				Extra:    tc.Extra,
 			})
 		}
 		finish := c.finish
@@ -367,7 +387,7 @@ func (x *exchange) streamEvents(p *chatRequest, ans answer) [][]byte {
 			idx := k
 			one(i, &messageJSON{ToolCalls: []toolCallJSON{{
 				Index: &idx, ID: tc.ID, Type: "function",
-				Function: functionJSON{Name: tc.Name},
+				Function: functionJSON{Name: tc.Name}, Extra: tc.Extra,
 			}}}, nil)
 			for _, piece := range splitBytes(tc.Arguments, 8) {
 				one(i, &messageJSON{ToolCalls: []toolCallJSON{{

@@ -131,6 +131,10 @@ type ToolCall struct {
 	Name string
 	// Arguments is the JSON text of the arguments.
 	Arguments string
+	// Extra holds members the call carries beside the named ones, such as
+	// Gemini 3's "extra_content" with its thought signature. In a stream
+	// they come with the call's first fragment.
+	Extra map[string]json.RawMessage
 }
 
 // Usage is the token usage of an answer, as sent on the wire.
