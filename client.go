@@ -1,7 +1,6 @@
 package aione
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -230,6 +229,9 @@ func (c *call) sendTo(ctx context.Context, t target, from resume) (*http.Respons
 		}
 		start := time.Now()
 		resp, err := c.do(req)
+		if body, ok := req.Body.(*sentBodyReader); ok {
+			body.body.release() // see body.go
+		}
 		resp, err = done(resp, err)
 		c.logAttempt(ctx, req, resp, err, attempt, time.Since(start))
 		if err == nil && resp != nil && resp.Body == nil && resp.StatusCode/100 == 2 {
@@ -240,16 +242,15 @@ func (c *call) sendTo(ctx context.Context, t target, from resume) (*http.Respons
 }
 
 func (c *call) newRequest(ctx context.Context, t target, attempt int) (*http.Request, error) {
-	var body io.Reader
-	if t.body != nil {
-		body = bytes.NewReader(t.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, t.method, t.url, body)
+	req, err := http.NewRequestWithContext(ctx, t.method, t.url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("aione: %v", err)
 	}
-	if t.body != nil {
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(t.body)), nil }
+	if len(t.body) > 0 {
+		body := newSentBody(t.body)
+		req.Body = body.reader()
+		req.GetBody = func() (io.ReadCloser, error) { return body.reader(), nil }
+		req.ContentLength = int64(len(t.body))
 	}
 	h := req.Header
 	for k, v := range c.header {

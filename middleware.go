@@ -17,7 +17,9 @@ import (
 // attempt number in the X-Aione-Attempt header. An error it returns is
 // treated like a transport error, and so retried unless it wraps
 // context.Canceled. A response it returns is the caller's to read: its body
-// is closed by the SDK.
+// is closed by the SDK. The request's body (and GetBody) can be read until
+// the outermost middleware returns; after that the SDK lets go of its
+// bytes, so a middleware that keeps the request must copy the body first.
 //
 // A middleware must be safe for concurrent use: calls share it.
 type Middleware func(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error)
