@@ -16,17 +16,23 @@ import (
 // by the same code when encoding/json decodes them elsewhere (see
 // [Message.UnmarshalJSON]).
 
-// answerJSON is the wire form of an answer for the reference decoder.
-type answerJSON struct {
+// topJSON holds the top-level members an answer and a chunk share, for
+// the reference decoders.
+type topJSON struct {
 	ID                string          `json:"id"`
 	Object            string          `json:"object"`
 	Created           intJSON         `json:"created"`
 	Model             string          `json:"model"`
 	SystemFingerprint string          `json:"system_fingerprint"`
 	ServiceTier       string          `json:"service_tier"`
-	Choices           []choiceJSON    `json:"choices"`
 	Usage             *Usage          `json:"usage"`
 	Error             json.RawMessage `json:"error"`
+}
+
+// answerJSON is the wire form of an answer for the reference decoder.
+type answerJSON struct {
+	topJSON
+	Choices []choiceJSON `json:"choices"`
 }
 
 type choiceJSON struct {

@@ -13,15 +13,8 @@ import (
 // chunkJSON is the wire form of a chunk for the reference decoder: it
 // knows every shape, including the ones the fast path hands over to it.
 type chunkJSON struct {
-	ID                string            `json:"id"`
-	Object            string            `json:"object"`
-	Created           intJSON           `json:"created"`
-	Model             string            `json:"model"`
-	SystemFingerprint string            `json:"system_fingerprint"`
-	ServiceTier       string            `json:"service_tier"`
-	Choices           []chunkChoiceJSON `json:"choices"`
-	Usage             *Usage            `json:"usage"`
-	Error             json.RawMessage   `json:"error"`
+	topJSON
+	Choices []chunkChoiceJSON `json:"choices"`
 }
 
 type chunkChoiceJSON struct {

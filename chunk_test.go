@@ -481,13 +481,17 @@ func TestDecodeChunkStream(t *testing.T) {
 // them is not silently skipped by the fast path.
 func TestDecodeChunkKeys(t *testing.T) {
 	t.Parallel()
-	names := func(v any) []string {
+	var fields func(typ reflect.Type) []string
+	fields = func(typ reflect.Type) []string {
 		var out []string
-		typ := reflect.TypeOf(v)
 		for i := range typ.NumField() {
 			f := typ.Field(i)
-			if f.Name == "Extra" {
+			switch {
+			case f.Name == "Extra":
 				continue // the members the others do not name
+			case f.Anonymous:
+				out = append(out, fields(f.Type)...) // promoted, as encoding/json reads them
+				continue
 			}
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 			if name == "" || name == "-" {
@@ -495,9 +499,9 @@ func TestDecodeChunkKeys(t *testing.T) {
 			}
 			out = append(out, name)
 		}
-		slices.Sort(out)
 		return out
 	}
+	names := func(v any) []string { return slices.Sorted(slices.Values(fields(reflect.TypeOf(v)))) }
 	sorted := func(s []string) []string { return slices.Sorted(slices.Values(s)) }
 	for _, tt := range []struct {
 		v    any
