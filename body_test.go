@@ -53,3 +53,32 @@ func TestRequestBodyReleased(t *testing.T) {
 		require.ErrorIs(t, err, errBodyReleased, "request %d", i)
 	}
 }
+
+// TestSentBodyOutlivesExchange checks that a transport still writing the
+// body when the exchange returns (a server that answered before reading
+// the whole request) reads it to its end, and that the bytes go when it is
+// done, or when it closes the body early.
+func TestSentBodyOutlivesExchange(t *testing.T) {
+	t.Parallel()
+	for _, closeEarly := range []bool{false, true} {
+		body := newSentBody([]byte("0123456789"))
+		r := body.reader()
+		head := make([]byte, 4)
+		_, err := io.ReadFull(r, head)
+		require.NoError(t, err)
+		body.release() // the response came; the transport is still writing
+		if closeEarly {
+			require.NoError(t, r.Close())
+			require.Nil(t, body.b, "closed early: the bytes go")
+			_, err := r.Read(head)
+			require.ErrorIs(t, err, errBodyReleased)
+			continue
+		}
+		rest, err := io.ReadAll(r)
+		require.NoError(t, err)
+		require.Equal(t, "0123456789", string(head)+string(rest))
+		require.Nil(t, body.b, "read to its end: the bytes go")
+		_, err = io.ReadAll(body.reader())
+		require.ErrorIs(t, err, errBodyReleased, "GetBody after the exchange")
+	}
+}
