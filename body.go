@@ -37,7 +37,7 @@ func newSentBody(b []byte) *sentBody { return &sentBody{b: b} }
 func (s *sentBody) reader() io.ReadCloser {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := &sentBodyReader{body: s, done: s.b == nil}
+	r := &sentBodyReader{body: s, size: len(s.b), done: s.b == nil}
 	if !r.done {
 		s.reading++
 	}
@@ -62,17 +62,22 @@ func (s *sentBody) drop() {
 
 // sentBodyReader reads a sentBody from the start.
 type sentBodyReader struct {
-	body *sentBody
-	off  int
-	done bool // at the end or closed: no longer counted in body.reading
+	body      *sentBody
+	off, size int
+	done      bool // at the end or closed: no longer counted in body.reading
 }
 
 func (r *sentBodyReader) Read(p []byte) (int, error) {
 	s := r.body
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if r.done && r.off < len(s.b) || s.b == nil {
-		return 0, errBodyReleased
+	switch {
+	case r.off == r.size && r.size > 0:
+		// At the end, even once the bytes are gone: the transport reads
+		// once more to see that nothing follows the announced length.
+		return 0, io.EOF
+	case r.done || s.b == nil:
+		return 0, errBodyReleased // closed early, or made after release
 	}
 	n := copy(p, s.b[r.off:])
 	r.off += n
